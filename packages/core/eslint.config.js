@@ -1,0 +1,3 @@
+import config, { coreOnlyNodeBuiltins } from '@jwtgate/eslint-config'
+
+export default [...config, coreOnlyNodeBuiltins]

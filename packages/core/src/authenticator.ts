@@ -1,0 +1,211 @@
+import { performance } from 'node:perf_hooks'
+import { checkIssuerAndAudience, checkTimeClaims, type ClaimsPolicy } from './claims/validate.js'
+import { compilePath, extractRoles, extractSubject } from './claims/principal.js'
+import { normalizeConfig } from './config/normalize.js'
+import { AuthError, ConfigError } from './errors.js'
+import { isJwsAlgorithm } from './keys/algorithms.js'
+import { importSigningKeys } from './keys/import-signing-key.js'
+import { deepFreeze } from './lib/json.js'
+import { createEmitter } from './lib/events.js'
+import { TokenCache } from './token-cache.js'
+import { createExtractor } from './token/extract.js'
+import { decodePayload, parseCompact } from './token/parse-compact.js'
+import type {
+  Authenticator,
+  AuthRequest,
+  JwsAlgorithm,
+  JwtAuthOptions,
+  KeyResolver,
+  Principal,
+  ResolvedOptions,
+  VerificationKey,
+} from './types.js'
+import { verifySignature } from './verify/signature.js'
+
+/** At most this many keys are tried for one token (keys sharing a kid, static key lists). */
+export const MAX_KEYS_TRIED = 4
+/** A `kid` longer than this fails fast with key_not_found and spends no refresh. */
+export const MAX_KID_LENGTH = 256
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const KID_CONTROL = /[\u0000-\u001f\u007f]/
+
+/**
+ * Normalises options and insists on an enabled config.
+ *
+ * @param input - options in any accepted form
+ * @returns the resolved options
+ * @throws {@link ConfigError} for any invalid option, or `enabled` when the config is disabled
+ */
+export function resolveOptions(input: JwtAuthOptions | Record<string, unknown>): ResolvedOptions {
+  const options = normalizeConfig(input)
+  if (!options.enabled) {
+    throw new ConfigError('enabled', 'is false: a disabled config cannot build an authenticator')
+  }
+  return options
+}
+
+/**
+ * Builds an authenticator that verifies with a static `signingKey` (one key or a list).
+ * Keys are imported once, here; requests do no option parsing and no key import.
+ *
+ * @param options - options in any form {@link normalizeConfig} accepts
+ * @returns the authenticator; share it across requests
+ * @throws {@link ConfigError} for invalid options, a missing or unusable `signingKey`, or when
+ *   `jwksUri` / `openidConnectUrl` is set (use `createAuthenticator` from `@jwtgate/jwks`)
+ * @example
+ * ```ts
+ * import { createStaticAuthenticator } from '@jwtgate/core'
+ *
+ * const auth = createStaticAuthenticator({ signingKey: process.env.JWT_PUBLIC_KEY_PEM, requiredAudience: 'api' })
+ * const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
+ * ```
+ */
+export function createStaticAuthenticator(
+  options: JwtAuthOptions | Record<string, unknown>,
+): Authenticator {
+  const resolved = resolveOptions(options)
+  for (const key of ['jwksUri', 'openidConnectUrl'] as const) {
+    if (resolved[key] !== undefined) {
+      throw new ConfigError(key, 'is set: use createAuthenticator from @jwtgate/jwks for key sets')
+    }
+  }
+  if (resolved.signingKey === undefined) throw new ConfigError('signingKey', 'is required')
+  return createKeyResolverAuthenticator(
+    resolved,
+    createStaticKeyResolver(importSigningKeys(resolved.signingKey)),
+  )
+}
+
+/**
+ * A key resolver over a fixed list of keys. `kid` is ignored: every key bound to the token's
+ * algorithm is a candidate (in configuration order).
+ *
+ * @param keys - bound keys
+ */
+export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyResolver {
+  const byAlg = new Map<JwsAlgorithm, VerificationKey[]>()
+  for (const key of keys) {
+    for (const alg of key.algorithms) {
+      const list = byAlg.get(alg) ?? []
+      list.push(key)
+      byAlg.set(alg, list)
+    }
+  }
+  return {
+    algorithms: new Set(byAlg.keys()),
+    generation: 0,
+    select: ({ alg }) => byAlg.get(alg) ?? [],
+  }
+}
+
+/**
+ * Builds the authenticate pipeline over any {@link KeyResolver}; `@jwtgate/jwks` uses this with
+ * its self-refreshing key set. Order of checks: extraction → size and format → algorithm →
+ * key → signature → exp / nbf / iat → issuer → audience → subject → roles.
+ *
+ * @param options - resolved options (see {@link resolveOptions})
+ * @param resolver - where keys come from
+ * @returns the authenticator
+ * @throws {@link ConfigError} `algorithms` when it names an algorithm no key can verify
+ */
+export function createKeyResolverAuthenticator(
+  options: ResolvedOptions,
+  resolver: KeyResolver,
+): Authenticator {
+  const allowed = allowList(options, resolver)
+  const extract = createExtractor(options.jwtHeader, options.jwtUrlParameter)
+  const clock = options.advanced.clock ?? Date.now
+  const policy: ClaimsPolicy = {
+    skew: options.clockSkewToleranceSeconds,
+    requireExp: options.requireExp,
+    issuers: options.requiredIssuer && new Set(options.requiredIssuer),
+    audiences: options.requiredAudience && new Set(options.requiredAudience),
+  }
+  const subjectPath = compilePath(options.subjectKey)
+  const rolesPath = options.rolesKey === undefined ? undefined : compilePath(options.rolesKey)
+  const maxTokenBytes = options.maxTokenBytes
+  const cache = options.tokenCache
+    ? new TokenCache(options.tokenCache.max, options.tokenCache.ttlMs, resolver.generation)
+    : undefined
+  const emit = createEmitter(options.onEvent)
+  if (options.requiredAudience === undefined) {
+    emit({
+      type: 'config.warning',
+      message: 'requiredAudience is not set: tokens minted for any audience are accepted',
+    })
+  }
+  let closed = false
+
+  async function authenticate(request: AuthRequest): Promise<Principal> {
+    const token = extract(request)
+    if (cache !== undefined) {
+      const hit = cache.get(token, resolver.generation, performance.now())
+      if (hit !== undefined) {
+        checkTimeClaims(hit.claims, policy, clock() / 1000)
+        return hit
+      }
+    }
+    const parsed = parseCompact(token, maxTokenBytes)
+    const alg = parsed.header.alg
+    if (!isJwsAlgorithm(alg) || !allowed.has(alg)) throw new AuthError('alg_not_allowed')
+    const kid = parsed.header.kid
+    if (
+      kid !== undefined &&
+      (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH || KID_CONTROL.test(kid))
+    ) {
+      throw new AuthError('key_not_found')
+    }
+    const selected = resolver.select({ alg, kid: kid === '' ? undefined : kid })
+    const keys = isPromiseLike(selected) ? await selected : selected
+    if (keys.length === 0) throw new AuthError('key_not_found')
+    let verified = false
+    for (let i = 0; i < keys.length && i < MAX_KEYS_TRIED; i++) {
+      const key = keys[i]
+      if (key !== undefined && verifySignature(alg, key, parsed.signingInput, parsed.signature)) {
+        verified = true
+        break
+      }
+    }
+    if (!verified) throw new AuthError('signature_invalid')
+    const claims = decodePayload(parsed)
+    const nowMs = clock()
+    checkTimeClaims(claims, policy, nowMs / 1000)
+    checkIssuerAndAudience(claims, policy)
+    const principal: Principal = Object.freeze({
+      subject: extractSubject(claims, subjectPath),
+      roles: extractRoles(claims, rolesPath),
+      claims: deepFreeze(claims),
+      header: deepFreeze(parsed.header),
+      token,
+    })
+    if (cache !== undefined) {
+      const exp = claims.exp
+      const msUntilExp = typeof exp === 'number' ? (exp + policy.skew) * 1000 - nowMs : undefined
+      cache.set(principal, resolver.generation, performance.now(), msUntilExp)
+    }
+    return principal
+  }
+
+  return {
+    authenticate,
+    async close() {
+      if (closed) return
+      closed = true
+      await resolver.close?.()
+    },
+  }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function'
+}
+
+function allowList(options: ResolvedOptions, resolver: KeyResolver): ReadonlySet<JwsAlgorithm> {
+  if (options.algorithms === undefined) return resolver.algorithms
+  for (const [i, alg] of options.algorithms.entries()) {
+    if (!resolver.algorithms.has(alg)) {
+      throw new ConfigError(`algorithms[${i}]`, `names ${alg}, which no configured key can verify`)
+    }
+  }
+  return new Set(options.algorithms)
+}

@@ -1,0 +1,76 @@
+/**
+ * `@jwtgate/core`: JWT bearer authentication for Node.js with zero npm dependencies.
+ *
+ * Configuration (camelCase, OpenSearch snake_case and Aiven `jwt.*` forms), token extraction,
+ * strict compact JWS parsing, signature verification on `node:crypto` with keys imported once,
+ * the claims policy, subject and roles extraction, and one error model.
+ *
+ * @example
+ * ```ts
+ * import { createStaticAuthenticator, isAuthError, toHttpResponse } from '@jwtgate/core'
+ *
+ * const auth = createStaticAuthenticator({ signingKey: publicKeyPem, requiredIssuer: 'https://idp.example' })
+ * try {
+ *   const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
+ * } catch (err) {
+ *   if (!isAuthError(err)) throw err
+ *   const { status, headers, body } = toHttpResponse(err)
+ * }
+ * ```
+ *
+ * @module
+ */
+export {
+  createKeyResolverAuthenticator,
+  createStaticAuthenticator,
+  createStaticKeyResolver,
+  MAX_KEYS_TRIED,
+  MAX_KID_LENGTH,
+  resolveOptions,
+} from './authenticator.js'
+export { compilePath, readPath, type ClaimPath } from './claims/principal.js'
+export { DEFAULTS } from './config/defaults.js'
+export { normalizeConfig, type NormalizedConfig } from './config/normalize.js'
+export {
+  AUTH_ERRORS,
+  AuthError,
+  challengeFor,
+  ConfigError,
+  isAuthError,
+  REALM,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+} from './errors.js'
+export {
+  toHttpResponse,
+  type AuthErrorResponse,
+  type ToHttpResponseOptions,
+} from './http/to-response.js'
+export {
+  ALL_ALGORITHMS,
+  ASYMMETRIC_ALGORITHMS,
+  bindKey,
+  isJwsAlgorithm,
+  MAX_RSA_BITS,
+  MIN_HMAC_BYTES,
+  MIN_RSA_BITS,
+} from './keys/algorithms.js'
+export { importSigningKey, importSigningKeys } from './keys/import-signing-key.js'
+export { createEmitter, type Emit } from './lib/events.js'
+export { checkRoles, type RolesMode } from './roles.js'
+export type {
+  AdvancedOptions,
+  AuthEvent,
+  Authenticator,
+  AuthRequest,
+  DisabledOptions,
+  JwksTlsOptions,
+  JwsAlgorithm,
+  JwtAuthOptions,
+  KeyResolver,
+  KeySelector,
+  Principal,
+  ResolvedOptions,
+  TokenCacheOptions,
+  VerificationKey,
+} from './types.js'

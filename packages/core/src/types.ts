@@ -1,0 +1,238 @@
+import type { KeyObject } from 'node:crypto'
+
+/** The JWS algorithms jwtgate verifies. `none` is not among them and never will be. */
+export type JwsAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+
+/** The request as adapters hand it to `authenticate`: headers (Node's lower-cased names) and URL. */
+export interface AuthRequest {
+  /**
+   * Request headers. Pass Node's `req.headersDistinct` where the framework offers it, so that a
+   * repeated `Authorization` header is seen (it is rejected as token_malformed).
+   */
+  headers: Record<string, string | readonly string[] | undefined>
+  /** The request target (`/path?query`) or an absolute URL; read only for `jwtUrlParameter`. */
+  url?: string | undefined
+}
+
+/** Who the request is from, after every check passed. Frozen: share it, never mutate it. */
+export interface Principal {
+  /** The user name, from `subjectKey` (a number claim is turned into its decimal form). */
+  readonly subject: string
+  /** Roles from `rolesKey`, duplicates removed; empty when `rolesKey` is unset. */
+  readonly roles: readonly string[]
+  /** The verified claims set. */
+  readonly claims: Readonly<Record<string, unknown>>
+  /** The verified JOSE header. */
+  readonly header: Readonly<Record<string, unknown>>
+  /** The compact token that was verified. */
+  readonly token: string
+}
+
+/** Verifies requests. Build it once at start-up and share it across requests. */
+export interface Authenticator {
+  /**
+   * Authenticates one request.
+   *
+   * @param request - headers and URL
+   * @returns the verified principal
+   * @throws {@link AuthError} with one of the codes of DESIGN.md
+   */
+  authenticate(request: AuthRequest): Promise<Principal>
+  /** Stops timers and aborts background work. Idempotent. */
+  close(): Promise<void>
+}
+
+/** A key bound to the algorithms it may verify. The binding is what defeats algorithm confusion. */
+export interface VerificationKey {
+  /** Key id (`kid`) from a JWK; static keys have none. */
+  readonly kid: string | undefined
+  /** Key family. */
+  readonly type: 'hmac' | 'rsa' | 'ec' | 'ed25519'
+  /** The only algorithms this key verifies. */
+  readonly algorithms: ReadonlySet<JwsAlgorithm>
+  /** The imported key. */
+  readonly keyObject: KeyObject
+}
+
+/** The protected header fields that key selection reads, already type-checked. */
+export interface KeySelector {
+  /** The token's algorithm, already checked against the allow-list. */
+  readonly alg: JwsAlgorithm
+  /** The token's key id; `undefined` when absent or empty. */
+  readonly kid: string | undefined
+}
+
+/**
+ * Where an authenticator's keys come from: static keys in core, a JWKS in `@jwtgate/jwks`.
+ * `select` returns the keys to try (at most 4 are tried) or throws an {@link AuthError}
+ * (`key_not_found`, `jwks_unavailable`). A synchronous return keeps the hot path free of awaits.
+ */
+export interface KeyResolver {
+  /** Algorithms these keys can ever verify; intersected with the `algorithms` option. */
+  readonly algorithms: ReadonlySet<JwsAlgorithm>
+  /** Candidate keys for a token, compatible with `selector.alg`. */
+  select(selector: KeySelector): readonly VerificationKey[] | Promise<readonly VerificationKey[]>
+  /** Changes whenever the key set changes; the verified-token cache is dropped when it does. */
+  readonly generation: number
+  /** Stops background work. */
+  close?(): void | Promise<void>
+}
+
+/** An event reported through `onEvent`. It never holds a token, a secret or key material. */
+export interface AuthEvent {
+  /** e.g. `jwks.fetch`, `jwks.fetch_failed`, `jwks.key_skipped`, `jwks.rate_limited`, `jwks.stale`, `config.warning`. */
+  readonly type: string
+  /** Event fields (see DESIGN.md, Events). */
+  readonly [field: string]: unknown
+}
+
+/** TLS settings for the JWKS and discovery requests (OpenSearch `jwks.*`). */
+export interface JwksTlsOptions {
+  /** PEM CA certificate(s) to trust instead of the default store. */
+  ca?: string | readonly string[]
+  /** PEM client certificate, for mutual TLS. */
+  cert?: string
+  /** PEM client private key, for mutual TLS. */
+  key?: string
+  /** Passphrase of `key`. */
+  passphrase?: string
+  /**
+   * Verify the server certificate. Turning this off is explicit and reported as a warning.
+   * @defaultValue true
+   */
+  rejectUnauthorized?: boolean
+}
+
+/** The verified-token cache settings. */
+export interface TokenCacheOptions {
+  /**
+   * Maximum number of cached tokens (least recently used are evicted).
+   * @defaultValue 10000
+   */
+  max: number
+  /**
+   * Longest time an entry is kept, in milliseconds; never past the token's `exp`.
+   * @defaultValue 60000
+   */
+  ttlMs: number
+}
+
+/** Test and integration hooks; not needed in production. */
+export interface AdvancedOptions {
+  /** Wall clock in milliseconds, for claims checks. @defaultValue Date.now */
+  clock?: () => number
+}
+
+/**
+ * The options, camelCase. `normalizeConfig()` also accepts the OpenSearch snake_case block and
+ * the Aiven `jwt.*` form and returns this shape with every default filled in.
+ */
+export interface JwtAuthOptions {
+  /** `false` only from the Aiven `jwt.enabled: false` form; such a config cannot build an authenticator. */
+  enabled?: boolean
+  /** Base64 HMAC secret (≥ 32 bytes), or a PEM / base64 DER RSA, EC or Ed25519 public key or X.509 certificate; a list means any may verify. */
+  signingKey?: string | KeyObject | readonly (string | KeyObject)[]
+  /** Header holding the token; a `Bearer ` prefix (any case) is stripped. @defaultValue 'Authorization' */
+  jwtHeader?: string
+  /** Query parameter holding the token; the header wins when both are present. */
+  jwtUrlParameter?: string
+  /** Claim holding the user name; a dotted path, or a list of literal segments. @defaultValue 'sub' */
+  subjectKey?: string | readonly string[]
+  /** Claim holding roles (array, or comma-separated string); a dotted path, or a list of literal segments. */
+  rolesKey?: string | readonly string[]
+  /** The token's `aud` must contain one of these (a string is split on commas). */
+  requiredAudience?: string | readonly string[]
+  /** `iss` must equal one of these exactly. */
+  requiredIssuer?: string | readonly string[]
+  /** Leeway for exp / nbf / iat, in seconds. @defaultValue 30 */
+  clockSkewToleranceSeconds?: number
+  /** Allow-list; narrows what the keys can verify. `none` is a ConfigError. */
+  algorithms?: readonly JwsAlgorithm[]
+  /** Send `WWW-Authenticate` on 401 (and 403). @defaultValue true */
+  challenge?: boolean
+  /** JWKS endpoint; when set, `@jwtgate/jwks` uses it instead of `signingKey`. */
+  jwksUri?: string
+  /** OIDC discovery document; its `jwks_uri` is used. */
+  openidConnectUrl?: string
+  /** Honour Cache-Control max-age and ETag of the JWKS response. @defaultValue true */
+  cacheJwksEndpoint?: boolean
+  /** Whole-request timeout for a JWKS fetch, ms. @defaultValue 5000 */
+  jwksRequestTimeoutMs?: number
+  /** How long a request waits for a refresh already in flight, ms. @defaultValue 2500 */
+  jwksQueuedThreadTimeoutMs?: number
+  /** Rate-limit window for refreshes, ms. @defaultValue 10000 */
+  refreshRateLimitTimeWindowMs?: number
+  /** Max refreshes per window. @defaultValue 10 */
+  refreshRateLimitCount?: number
+  /** Reject a JWKS with more keys; ≤ 0 is unlimited. @defaultValue -1 */
+  maxJwksKeys?: number
+  /** Reject a larger JWKS response, without buffering past the limit; ≤ 0 is unlimited. @defaultValue 1048576 */
+  maxJwksResponseSizeBytes?: number
+  /** Follow same-origin https redirects of the JWKS / discovery endpoint (at most 3). @defaultValue false */
+  followSameOriginRedirects?: boolean
+  /** TLS settings for the JWKS and discovery requests. */
+  jwksTls?: JwksTlsOptions
+  /** Reject longer tokens before decoding. @defaultValue 16384 */
+  maxTokenBytes?: number
+  /** Reject tokens without `exp` (OpenSearch accepts them). @defaultValue false */
+  requireExp?: boolean
+  /** Verified-token cache; `false` turns it off. @defaultValue { max: 10000, ttlMs: 60000 } */
+  tokenCache?: false | Partial<TokenCacheOptions>
+  /** Allow `http://` JWKS / discovery URLs on non-loopback hosts. @defaultValue false */
+  allowInsecureJwksUri?: boolean
+  /** Receives events for logs and metrics; a listener that throws is ignored. */
+  onEvent?: (event: AuthEvent) => void
+  /** Test and integration hooks. */
+  advanced?: AdvancedOptions
+}
+
+/** The output of `normalizeConfig`: every default filled in, lists normalised, frozen. */
+export interface ResolvedOptions {
+  readonly enabled: true
+  readonly signingKey: readonly (string | KeyObject)[] | undefined
+  readonly jwtHeader: string
+  readonly jwtUrlParameter: string | undefined
+  readonly subjectKey: string | readonly string[]
+  readonly rolesKey: string | readonly string[] | undefined
+  readonly requiredAudience: readonly string[] | undefined
+  readonly requiredIssuer: readonly string[] | undefined
+  readonly clockSkewToleranceSeconds: number
+  readonly algorithms: readonly JwsAlgorithm[] | undefined
+  readonly challenge: boolean
+  readonly jwksUri: string | undefined
+  readonly openidConnectUrl: string | undefined
+  readonly cacheJwksEndpoint: boolean
+  readonly jwksRequestTimeoutMs: number
+  readonly jwksQueuedThreadTimeoutMs: number
+  readonly refreshRateLimitTimeWindowMs: number
+  readonly refreshRateLimitCount: number
+  readonly maxJwksKeys: number
+  readonly maxJwksResponseSizeBytes: number
+  readonly followSameOriginRedirects: boolean
+  readonly jwksTls: Readonly<JwksTlsOptions> | undefined
+  readonly maxTokenBytes: number
+  readonly requireExp: boolean
+  readonly tokenCache: Readonly<TokenCacheOptions> | false
+  readonly allowInsecureJwksUri: boolean
+  readonly onEvent: ((event: AuthEvent) => void) | undefined
+  readonly advanced: Readonly<AdvancedOptions>
+}
+
+/** What `normalizeConfig` returns for a disabled (Aiven `jwt.enabled: false`) config. */
+export interface DisabledOptions {
+  readonly enabled: false
+}

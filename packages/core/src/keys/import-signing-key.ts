@@ -80,6 +80,9 @@ function importBase64(text: string, name: string): KeyObject {
   const bytes = decodeStrictBase64(text, name)
   if (!looksLikeDer(bytes)) return createSecretKey(bytes)
   // Key material: it must parse as a public key; never fall back to HMAC (SEC-029/030).
+  // Private keys first: createPublicKey would quietly derive the public half (SEC-031).
+  if (isPrivateDer(bytes))
+    throw new ConfigError(name, 'is a private key; configure the public key instead')
   for (const attempt of [
     () => createPublicKey({ key: bytes, format: 'der', type: 'spki' }),
     () => createPublicKey({ key: bytes, format: 'der', type: 'pkcs1' }),

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest'
+import {
+  bearer,
+  claims,
+  expectAuthFailure,
+  hs,
+  hsToken,
+  mint,
+  SECRET,
+  SECRET_B64,
+  staticAuth,
+} from './helpers.js'
+
+const auth = (extra: Record<string, unknown> = {}) =>
+  staticAuth({ signingKey: SECRET_B64, ...extra })
+
+describe('subject (SEC-077)', () => {
+  it.each([
+    ['alice', 'alice'],
+    [' alice ', 'alice'],
+    [123, '123'],
+    [1.5, '1.5'],
+    ['ällö 名前', 'ällö 名前'],
+  ])('sub %j → %j', async (sub, expected) => {
+    await expect(auth().authenticate(bearer(hsToken(claims({ sub }))))).resolves.toMatchObject({
+      subject: expected,
+    })
+  })
+
+  it.each([
+    [undefined],
+    [''],
+    ['   '],
+    [{}],
+    [[]],
+    [true],
+    [null],
+    ['admin\u0000x'],
+    ['a\nb'],
+    ['a\u001bb'],
+    ['a\u0085b'],
+  ])('sub %j → subject_missing', async (sub) => {
+    await expectAuthFailure(
+      auth().authenticate(bearer(hsToken(claims({ sub })))),
+      'subject_missing',
+    )
+  })
+
+  it('a JSON-escaped lone surrogate → subject_missing', async () => {
+    const t = mint({ alg: 'HS256' }, '{"sub":"a\\ud800b"}', hs(SECRET))
+    await expectAuthFailure(auth().authenticate(bearer(t)), 'subject_missing')
+  })
+
+  it('subjectKey reads another claim', async () => {
+    await expect(
+      auth({ subjectKey: 'email' }).authenticate(bearer(hsToken(claims({ email: 'a@x' })))),
+    ).resolves.toMatchObject({ subject: 'a@x' })
+    await expectAuthFailure(
+      auth({ subjectKey: 'email' }).authenticate(bearer(hsToken(claims()))),
+      'subject_missing',
+    )
+  })
+})
+
+describe('dotted and list paths (SEC-078)', () => {
+  it('a dotted path reaches nested claims; a flat member named "user.name" does not match', async () => {
+    const a = auth({ subjectKey: 'user.name' })
+    await expect(
+      a.authenticate(bearer(hsToken(claims({ user: { name: 'alice' } })))),
+    ).resolves.toMatchObject({ subject: 'alice' })
+    await expectAuthFailure(
+      a.authenticate(bearer(hsToken(claims({ 'user.name': 'mallory' })))),
+      'subject_missing',
+    )
+  })
+
+  it('the OpenSearch list form is literal segments', async () => {
+    const a = auth({ subject_key: ['user.x', 'name'] })
+    await expect(
+      a.authenticate(bearer(hsToken(claims({ 'user.x': { name: 'bob' } })))),
+    ).resolves.toMatchObject({ subject: 'bob' })
+  })
+
+  it.each([
+    ['__proto__.x', {}],
+    ['constructor.name', {}],
+    ['toString', {}],
+    ['list.0', { list: ['alice'] }],
+    ['n.x', { n: null }],
+  ])('path %s through prototypes, arrays or null → subject_missing', async (subjectKey, extra) => {
+    await expectAuthFailure(
+      auth({ subjectKey }).authenticate(bearer(hsToken(claims({ sub: undefined, ...extra })))),
+      'subject_missing',
+    )
+  })
+})
+
+describe('roles (SEC-079)', () => {
+  const roles = async (value: unknown, rolesKey: unknown = 'roles') =>
+    (
+      await auth({ rolesKey }).authenticate(
+        bearer(hsToken(claims({ roles: value, realm_access: { roles: value } }))),
+      )
+    ).roles
+
+  it('a comma-separated string is split, trimmed, empties dropped', async () => {
+    expect(await roles('admin, dev ,,ops')).toEqual(['admin', 'dev', 'ops'])
+  })
+
+  it('an array keeps strings as they are: never trimmed, never comma-split (CVE-2023-23612)', async () => {
+    expect(await roles(['admin,dev'])).toEqual(['admin,dev'])
+    expect(await roles([' admin '])).toEqual([' admin '])
+  })
+
+  it('non-string array entries and empty strings are dropped; duplicates removed', async () => {
+    expect(await roles([1, null, {}, ['x'], true, 'a', '', 'a'])).toEqual(['a'])
+    expect(await roles('a,a, b')).toEqual(['a', 'b'])
+  })
+
+  it.each([[{ admin: true }], [5], [null], [undefined]])('%j → no roles', async (v) => {
+    expect(await roles(v)).toEqual([])
+  })
+
+  it('nested paths: dotted and the OpenSearch "realm_access,roles" form', async () => {
+    expect(await roles(['a'], 'realm_access.roles')).toEqual(['a'])
+    const o = await staticAuth({
+      signingKey: SECRET_B64,
+      roles_key: 'realm_access,roles',
+    } as never).authenticate(bearer(hsToken(claims({ realm_access: { roles: ['x'] } }))))
+    expect(o.roles).toEqual(['x'])
+  })
+
+  it('no rolesKey → no roles', async () => {
+    expect((await auth().authenticate(bearer(hsToken(claims({ roles: ['a'] }))))).roles).toEqual([])
+  })
+})
+
+describe('principal', () => {
+  it('holds subject, roles, claims, header and token, deeply frozen (SEC-092)', async () => {
+    const token = hsToken(claims({ roles: ['a'], nested: { x: [1] } }))
+    const p = await auth({ rolesKey: 'roles' }).authenticate(bearer(token))
+    expect(p).toMatchObject({
+      subject: 'alice',
+      roles: ['a'],
+      header: { alg: 'HS256', typ: 'JWT' },
+      token,
+    })
+    expect(p.claims.nested).toEqual({ x: [1] })
+    expect(Object.isFrozen(p)).toBe(true)
+    expect(Object.isFrozen(p.roles)).toBe(true)
+    expect(Object.isFrozen(p.claims)).toBe(true)
+    expect(Object.isFrozen((p.claims.nested as { x: unknown }).x)).toBe(true)
+    expect(() => (p.roles as string[]).push('admin')).toThrow(TypeError)
+  })
+})

@@ -1,0 +1,343 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, DEFAULTS, normalizeConfig, type ResolvedOptions } from '../src/index.js'
+import { SECRET_B64 } from './helpers.js'
+
+const resolved = (input: Record<string, unknown>): ResolvedOptions => {
+  const out = normalizeConfig(input)
+  if (!out.enabled) throw new Error('expected an enabled config')
+  return out
+}
+
+function expectConfigError(input: Record<string, unknown>, key: string): ConfigError {
+  let caught: unknown
+  try {
+    normalizeConfig(input)
+  } catch (e) {
+    caught = e
+  }
+  expect(caught).toBeInstanceOf(ConfigError)
+  expect((caught as ConfigError).key).toBe(key)
+  expect((caught as ConfigError).message).toContain(`"${key}"`)
+  return caught as ConfigError
+}
+
+describe('normalizeConfig: defaults', () => {
+  it('fills in every default from DESIGN.md', () => {
+    const o = resolved({})
+    expect(o).toMatchObject({
+      enabled: true,
+      jwtHeader: 'Authorization',
+      subjectKey: 'sub',
+      clockSkewToleranceSeconds: 30,
+      challenge: true,
+      cacheJwksEndpoint: true,
+      jwksRequestTimeoutMs: 5000,
+      jwksQueuedThreadTimeoutMs: 2500,
+      refreshRateLimitTimeWindowMs: 10000,
+      refreshRateLimitCount: 10,
+      maxJwksKeys: -1,
+      maxJwksResponseSizeBytes: 1048576,
+      maxTokenBytes: 16384,
+      requireExp: false,
+      tokenCache: { max: 10000, ttlMs: 60000 },
+      allowInsecureJwksUri: false,
+    })
+    expect(o.rolesKey).toBeUndefined()
+    expect(o.jwtUrlParameter).toBeUndefined()
+    expect(Object.isFrozen(o)).toBe(true)
+    expect(DEFAULTS.tokenCache).toEqual({ max: 10000, ttlMs: 60000 })
+  })
+
+  it('is idempotent: its output is valid input and normalises to the same options', () => {
+    const once = resolved({
+      signingKey: SECRET_B64,
+      requiredAudience: 'a, b',
+      rolesKey: ['realm_access', 'roles'],
+      tokenCache: { max: 5 },
+    })
+    expect(resolved(once as unknown as Record<string, unknown>)).toEqual(once)
+  })
+})
+
+describe('normalizeConfig: camelCase form', () => {
+  it('accepts every option', () => {
+    const onEvent = (): void => undefined
+    const o = resolved({
+      signingKey: [SECRET_B64],
+      jwtHeader: 'X-JWT-Assertion',
+      jwtUrlParameter: 'jwt',
+      subjectKey: 'user.name',
+      rolesKey: 'realm_access.roles',
+      requiredAudience: ['api', 'web'],
+      requiredIssuer: 'https://idp.example/',
+      clockSkewToleranceSeconds: 0,
+      algorithms: ['HS256'],
+      challenge: false,
+      jwksUri: 'https://idp.example/jwks',
+      openidConnectUrl: 'https://idp.example/.well-known/openid-configuration',
+      cacheJwksEndpoint: false,
+      jwksRequestTimeoutMs: 100,
+      jwksQueuedThreadTimeoutMs: 0,
+      refreshRateLimitTimeWindowMs: 1000,
+      refreshRateLimitCount: 0,
+      maxJwksKeys: 5,
+      maxJwksResponseSizeBytes: 1000,
+      followSameOriginRedirects: true,
+      jwksTls: { ca: 'CA PEM', rejectUnauthorized: true },
+      maxTokenBytes: 4096,
+      requireExp: true,
+      tokenCache: false,
+      allowInsecureJwksUri: true,
+      onEvent,
+      advanced: { clock: Date.now },
+    })
+    expect(o.signingKey).toEqual([SECRET_B64])
+    expect(o.requiredAudience).toEqual(['api', 'web'])
+    expect(o.requiredIssuer).toEqual(['https://idp.example/'])
+    expect(o.tokenCache).toBe(false)
+    expect(o.onEvent).toBe(onEvent)
+    expect(o.jwksTls).toEqual({ ca: 'CA PEM', rejectUnauthorized: true })
+  })
+
+  it('splits a comma-separated requiredAudience and trims it', () => {
+    expect(resolved({ requiredAudience: 'a, b ,c' }).requiredAudience).toEqual(['a', 'b', 'c'])
+  })
+
+  it('keeps a requiredIssuer string whole (issuers are not comma-split)', () => {
+    expect(resolved({ requiredIssuer: 'https://a.example/x,y' }).requiredIssuer).toEqual([
+      'https://a.example/x,y',
+    ])
+  })
+
+  it('merges a partial tokenCache with the defaults; true means the defaults', () => {
+    expect(resolved({ tokenCache: { ttlMs: 5 } }).tokenCache).toEqual({ max: 10000, ttlMs: 5 })
+    expect(resolved({ tokenCache: true }).tokenCache).toEqual({ max: 10000, ttlMs: 60000 })
+  })
+
+  it('treats undefined values as unset', () => {
+    expect(resolved({ rolesKey: undefined }).rolesKey).toBeUndefined()
+  })
+})
+
+describe('normalizeConfig: OpenSearch snake_case form', () => {
+  it('maps the jwt_auth_domain config block', () => {
+    const o = resolved({
+      signing_key: SECRET_B64,
+      jwt_header: 'Authorization',
+      jwt_url_parameter: 'token',
+      subject_key: 'preferred_username',
+      roles_key: 'roles',
+      required_audience: 'api,web',
+      required_issuer: 'https://idp.example',
+      jwt_clock_skew_tolerance_seconds: 10,
+      jwks_uri: 'https://idp.example/jwks',
+      cache_jwks_endpoint: false,
+      jwks_request_timeout_ms: 2000,
+      jwks_queued_thread_timeout_ms: 1000,
+      refresh_rate_limit_time_window_ms: 5000,
+      refresh_rate_limit_count: 3,
+      max_jwks_keys: 50,
+      max_jwks_response_size_bytes: 2048,
+    })
+    expect(o).toMatchObject({
+      signingKey: [SECRET_B64],
+      jwtUrlParameter: 'token',
+      subjectKey: 'preferred_username',
+      rolesKey: 'roles',
+      requiredAudience: ['api', 'web'],
+      requiredIssuer: ['https://idp.example'],
+      clockSkewToleranceSeconds: 10,
+      jwksUri: 'https://idp.example/jwks',
+      cacheJwksEndpoint: false,
+      jwksRequestTimeoutMs: 2000,
+      jwksQueuedThreadTimeoutMs: 1000,
+      refreshRateLimitTimeWindowMs: 5000,
+      refreshRateLimitCount: 3,
+      maxJwksKeys: 50,
+      maxJwksResponseSizeBytes: 2048,
+    })
+  })
+
+  it('accepts the whole http_authenticator block with type, challenge and config', () => {
+    const o = resolved({ type: 'jwt', challenge: false, config: { signing_key: SECRET_B64 } })
+    expect(o.challenge).toBe(false)
+    expect(o.signingKey).toEqual([SECRET_B64])
+  })
+
+  it('reads a comma-separated signing_key as a list and skips empty entries', () => {
+    expect(resolved({ signing_key: `${SECRET_B64},,${SECRET_B64}` }).signingKey).toEqual([
+      SECRET_B64,
+      SECRET_B64,
+    ])
+  })
+
+  it('reads roles_key "realm_access,roles" and a YAML list as nested paths', () => {
+    expect(resolved({ roles_key: 'realm_access,roles' }).rolesKey).toEqual([
+      'realm_access',
+      'roles',
+    ])
+    expect(resolved({ roles_key: ['realm_access', 'roles'] }).rolesKey).toEqual([
+      'realm_access',
+      'roles',
+    ])
+    expect(resolved({ subject_key: ['user', 'name'] }).subjectKey).toEqual(['user', 'name'])
+  })
+
+  it('accepts string numbers and booleans as OpenSearch settings do', () => {
+    const o = resolved({ jwks_request_timeout_ms: '3000', cache_jwks_endpoint: 'false' })
+    expect(o.jwksRequestTimeoutMs).toBe(3000)
+    expect(o.cacheJwksEndpoint).toBe(false)
+  })
+
+  it('treats an empty jwks_uri as unset (static-key fallback)', () => {
+    expect(resolved({ jwks_uri: '', signing_key: SECRET_B64 }).jwksUri).toBeUndefined()
+  })
+
+  it('maps jwks.* TLS settings, flat and nested', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwtgate-'))
+    writeFileSync(join(dir, 'ca.pem'), 'CA FROM FILE')
+    const flat = resolved({
+      'jwks.enable_ssl': true,
+      'jwks.pemtrustedcas_filepath': join(dir, 'ca.pem'),
+      'jwks.enable_ssl_client_auth': true,
+      'jwks.pemcert_content': 'CERT',
+      'jwks.pemkey_content': 'KEY',
+      'jwks.pemkey_password': 'pw',
+    })
+    expect(flat.jwksTls).toEqual({ ca: 'CA FROM FILE', cert: 'CERT', key: 'KEY', passphrase: 'pw' })
+    const nested = resolved({
+      jwks: { enable_ssl: true, pemtrustedcas_content: 'CA', trust_all: true },
+    })
+    expect(nested.jwksTls).toEqual({ ca: 'CA', rejectUnauthorized: false })
+    expect(
+      resolved({ jwks: { enable_ssl: false, pemtrustedcas_content: 'CA' } }).jwksTls,
+    ).toBeUndefined()
+  })
+
+  it('rejects an unreadable TLS file, naming the key', () => {
+    expectConfigError(
+      { 'jwks.enable_ssl': true, 'jwks.pemtrustedcas_filepath': '/nonexistent/ca.pem' },
+      'jwks.pemtrustedcas_filepath',
+    )
+  })
+})
+
+describe('normalizeConfig: Aiven jwt.* form', () => {
+  it('accepts flat jwt.* keys', () => {
+    const o = resolved({
+      'jwt.enabled': true,
+      'jwt.signing_key': SECRET_B64,
+      'jwt.jwt_header': 'X-Token',
+      'jwt.roles_key': 'roles',
+      'jwt.required_audience': 'api',
+      'jwt.jwt_clock_skew_tolerance_seconds': 5,
+    })
+    expect(o).toMatchObject({
+      signingKey: [SECRET_B64],
+      jwtHeader: 'X-Token',
+      rolesKey: 'roles',
+      requiredAudience: ['api'],
+      clockSkewToleranceSeconds: 5,
+    })
+  })
+
+  it('accepts keys nested under jwt', () => {
+    const o = resolved({ jwt: { enabled: true, signing_key: SECRET_B64, subject_key: 'email' } })
+    expect(o.subjectKey).toBe('email')
+  })
+
+  it('returns { enabled: false } for jwt.enabled: false', () => {
+    expect(normalizeConfig({ 'jwt.enabled': false, 'jwt.signing_key': SECRET_B64 })).toEqual({
+      enabled: false,
+    })
+    expect(normalizeConfig({ jwt: { enabled: false } })).toEqual({ enabled: false })
+  })
+})
+
+describe('normalizeConfig: errors name the key', () => {
+  it.each([
+    [{ signingKeys: 'x' }, 'signingKeys'],
+    [{ config: { signing_keys: 'x' } }, 'config.signing_keys'],
+    [{ 'jwt.unknown': 1 }, 'jwt.unknown'],
+    [{ jwks: { bogus: true } }, 'jwks.bogus'],
+  ])('unknown key %j', (input, key) => {
+    expectConfigError(input, key)
+  })
+
+  it.each([
+    [{ clockSkewToleranceSeconds: -1 }, 'clockSkewToleranceSeconds'],
+    [{ jwksRequestTimeoutMs: -5 }, 'jwksRequestTimeoutMs'],
+    [{ jwksRequestTimeoutMs: 0 }, 'jwksRequestTimeoutMs'],
+    [{ jwks_queued_thread_timeout_ms: -1 }, 'jwks_queued_thread_timeout_ms'],
+    [{ refreshRateLimitCount: 1.5 }, 'refreshRateLimitCount'],
+    [{ jwksRequestTimeoutMs: '5000' }, 'jwksRequestTimeoutMs'],
+    [{ clockSkewToleranceSeconds: Number.NaN }, 'clockSkewToleranceSeconds'],
+    [{ maxTokenBytes: 0 }, 'maxTokenBytes'],
+    [{ challenge: 'yes' }, 'challenge'],
+    [{ 'jwt.enabled': 'maybe' }, 'jwt.enabled'],
+    [{ jwtHeader: '' }, 'jwtHeader'],
+    [{ jwtHeader: 'Bad Header' }, 'jwtHeader'],
+    [{ jwtUrlParameter: 5 }, 'jwtUrlParameter'],
+    [{ subjectKey: 'a..b' }, 'subjectKey'],
+    [{ rolesKey: [] }, 'rolesKey'],
+    [{ rolesKey: ['a', ''] }, 'rolesKey[1]'],
+    [{ requiredAudience: '' }, 'requiredAudience'],
+    [{ requiredAudience: ' , ' }, 'requiredAudience'],
+    [{ requiredIssuer: /idp/ }, 'requiredIssuer'],
+    [{ requiredIssuer: [] }, 'requiredIssuer'],
+    [{ algorithms: [] }, 'algorithms'],
+    [{ algorithms: ['none'] }, 'algorithms[0]'],
+    [{ algorithms: ['RS256', 'NONE'] }, 'algorithms[1]'],
+    [{ algorithms: ['rs256'] }, 'algorithms[0]'],
+    [{ tokenCache: { max: 0 } }, 'tokenCache.max'],
+    [{ tokenCache: { size: 1 } }, 'tokenCache.size'],
+    [{ tokenCache: 'on' }, 'tokenCache'],
+    [{ onEvent: 'log' }, 'onEvent'],
+    [{ advanced: { now: 1 } }, 'advanced.now'],
+    [{ signingKey: 123 }, 'signingKey'],
+    [{ signingKey: ['', SECRET_B64] }, 'signingKey[0]'],
+    [{ signingKey: [] }, 'signingKey'],
+    [{ jwksTls: { ca: 5 } }, 'jwksTls.ca'],
+    [{ jwksTls: { verify: true } }, 'jwksTls.verify'],
+  ])('%j', (input, key) => {
+    expectConfigError(input, key)
+  })
+
+  it('rejects the same option in two spellings', () => {
+    expectConfigError({ signingKey: SECRET_B64, signing_key: SECRET_B64 }, 'signing_key')
+  })
+
+  it('rejects a non-object', () => {
+    expect(() => normalizeConfig(null as unknown as Record<string, unknown>)).toThrow(ConfigError)
+  })
+})
+
+describe('normalizeConfig: JWKS URLs', () => {
+  it.each([
+    'file:///etc/passwd',
+    'ftp://idp.example/jwks',
+    'data:application/json,{}',
+    'not a url',
+    'https://user:pw@idp.example/jwks',
+  ])('rejects %s', (jwksUri) => {
+    expectConfigError({ jwksUri }, 'jwksUri')
+  })
+
+  it('rejects http:// on a non-loopback host unless allowInsecureJwksUri', () => {
+    expectConfigError({ jwksUri: 'http://idp.example/jwks' }, 'jwksUri')
+    expectConfigError({ openid_connect_url: 'http://10.0.0.1/x' }, 'openid_connect_url')
+    expect(
+      resolved({ jwksUri: 'http://idp.example/jwks', allowInsecureJwksUri: true }).jwksUri,
+    ).toBe('http://idp.example/jwks')
+  })
+
+  it.each(['http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]:9/jwks'])(
+    'allows loopback http: %s',
+    (jwksUri) => {
+      expect(resolved({ jwksUri }).jwksUri).toBe(new URL(jwksUri).href)
+    },
+  )
+})

@@ -1,0 +1,45 @@
+/**
+ * `@jwtgate/jwks`: keys from a JWKS endpoint or OIDC discovery, kept fresh by a self-refreshing
+ * key set, and `createAuthenticator`, which picks JWKS or the static key from one options object.
+ *
+ * @example
+ * ```ts
+ * import { createAuthenticator } from '@jwtgate/jwks'
+ *
+ * const auth = createAuthenticator({ jwksUri: 'https://idp.example/.well-known/jwks.json', requiredAudience: 'api' })
+ * const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
+ * console.log(auth.keySet?.stats().kids)
+ * ```
+ *
+ * @module
+ */
+export {
+  DEFAULT_KEY_SET_LIFETIME_MS,
+  keySetLifetimeMs,
+  MAX_KEY_SET_LIFETIME_MS,
+  MIN_KEY_SET_LIFETIME_MS,
+} from './cache-control.js'
+export { createAuthenticator, type JwksAuthenticator } from './create-authenticator.js'
+export {
+  FetchError,
+  fetchLimited,
+  type FetchLimitedOptions,
+  type LimitedResponse,
+} from './fetch-limited.js'
+export {
+  KeySetRetriever,
+  type RetrievalResult,
+  type RetrieverOptions,
+} from './key-set-retriever.js'
+export {
+  importJwk,
+  KeySetError,
+  parseJwks,
+  type ParsedKeySet,
+  type SkippedKey,
+} from './parse-jwks.js'
+export {
+  SelfRefreshingKeySet,
+  type KeySetStats,
+  type SelfRefreshingKeySetDeps,
+} from './self-refreshing-key-set.js'

@@ -1,0 +1,148 @@
+// Turns a JWK Set document into bound verification keys. Broken or unusable keys are skipped
+// one by one and reported, never failing the whole set (RFC 7517 §5; SEC-118..124); symmetric
+// keys are refused because a key set is public (SEC-116), and so is published private material.
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { bindKey, MAX_KID_LENGTH, type VerificationKey } from '@jwtgate/core'
+
+/** A key that was not imported, and why. */
+export interface SkippedKey {
+  /** The key id, escaped and shortened for logs; undefined when the key had none. */
+  readonly kid: string | undefined
+  /** Why it was skipped. */
+  readonly reason: string
+}
+
+/** The usable keys of a set, and the skipped ones. */
+export interface ParsedKeySet {
+  readonly keys: readonly VerificationKey[]
+  readonly skipped: readonly SkippedKey[]
+}
+
+/** Why a whole document was rejected. */
+export class KeySetError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'KeySetError'
+  }
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+const EC_SIZES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }
+const B64URL = /^[A-Za-z0-9_-]+$/
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const KID_CONTROL = /[\u0000-\u001f\u007f]/
+
+/** Escapes control characters and shortens a kid for logs and events (SEC-144). */
+export function safeKid(kid: unknown): string | undefined {
+  if (typeof kid !== 'string') return undefined
+  const escaped = kid.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return escaped.length > 64 ? `${escaped.slice(0, 64)}…` : escaped
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Parses a JWKS response body.
+ *
+ * @param body - the raw bytes
+ * @param maxKeys - reject a set with more keys; ≤ 0 is unlimited
+ * @returns usable and skipped keys
+ * @throws {@link KeySetError} when the document is not a JWK Set or has too many keys
+ */
+export function parseJwks(body: Uint8Array, maxKeys: number): ParsedKeySet {
+  let doc: unknown
+  try {
+    doc = JSON.parse(decoder.decode(body).replace(/^\uFEFF/, ''))
+  } catch {
+    throw new KeySetError('The response is not JSON')
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new KeySetError('The response is not a JWK Set object')
+  }
+  const list = (doc as { keys?: unknown }).keys
+  if (!Array.isArray(list)) throw new KeySetError('The response has no "keys" array')
+  if (maxKeys > 0 && list.length > maxKeys) {
+    throw new KeySetError(`The key set has ${list.length} keys, more than maxJwksKeys (${maxKeys})`)
+  }
+  const keys: VerificationKey[] = []
+  const skipped: SkippedKey[] = []
+  for (const entry of list) {
+    const result = importJwk(entry)
+    if (typeof result === 'string') {
+      skipped.push({
+        kid: safeKid((entry as { kid?: unknown } | null)?.kid),
+        reason: result,
+      })
+    } else keys.push(result)
+  }
+  return { keys, skipped }
+}
+
+/**
+ * Imports one JWK as a verification key, or returns why it cannot be used.
+ *
+ * @param jwk - one member of `keys`
+ */
+export function importJwk(jwk: unknown): VerificationKey | string {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'not a JSON object'
+  const k = jwk as Record<string, unknown>
+  const kid = k.kid
+  if (kid !== undefined && typeof kid !== 'string') return 'kid is not a string'
+  if (typeof kid === 'string' && (kid.length > MAX_KID_LENGTH || KID_CONTROL.test(kid))) {
+    return 'kid is too long or holds control characters'
+  }
+  if (k.kty === 'oct') return 'symmetric keys are not accepted from a key set'
+  if (PRIVATE_MEMBERS.some((m) => k[m] !== undefined)) return 'the key holds private key material'
+  if (k.use !== undefined && k.use !== 'sig') return 'use is not "sig"'
+  if (k.key_ops !== undefined) {
+    const ops = k.key_ops
+    if (
+      !Array.isArray(ops) ||
+      !ops.every((o) => typeof o === 'string') ||
+      new Set(ops).size !== ops.length
+    ) {
+      return 'key_ops is not a list of unique strings'
+    }
+    if (!ops.includes('verify')) return 'key_ops does not allow verify'
+  }
+  if (k.alg !== undefined && typeof k.alg !== 'string') return 'alg is not a string'
+  let publicJwk: JsonWebKey
+  if (k.kty === 'RSA') {
+    if (!isB64(k.n) || !isB64(k.e)) return 'RSA key needs base64url n and e'
+    publicJwk = { kty: 'RSA', n: k.n, e: k.e }
+  } else if (k.kty === 'EC') {
+    const size = typeof k.crv === 'string' ? EC_SIZES[k.crv] : undefined
+    if (size === undefined) return 'EC curve is not supported'
+    if (!isB64(k.x) || !isB64(k.y) || b64Len(k.x) !== size || b64Len(k.y) !== size) {
+      return 'EC coordinates have the wrong size'
+    }
+    publicJwk = { kty: 'EC', crv: k.crv as string, x: k.x, y: k.y }
+  } else if (k.kty === 'OKP') {
+    if (k.crv !== 'Ed25519') return 'OKP curve is not supported'
+    if (!isB64(k.x) || b64Len(k.x) !== 32) return 'Ed25519 key has the wrong size'
+    publicJwk = { kty: 'OKP', crv: 'Ed25519', x: k.x }
+  } else {
+    return 'kty is not supported'
+  }
+  let bound: VerificationKey | string
+  try {
+    bound = bindKey(
+      createPublicKey({ key: publicJwk, format: 'jwk' }),
+      kid === '' ? undefined : kid,
+      k.alg,
+    )
+  } catch {
+    return 'the key does not parse (invalid point or parameters)'
+  }
+  return bound
+}
+
+function isB64(v: unknown): v is string {
+  return typeof v === 'string' && B64URL.test(v)
+}
+
+function b64Len(v: string): number {
+  return Math.floor((v.length * 3) / 4)
+}

@@ -47,7 +47,7 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
     ['gzip bomb', { type: 'gzip', bytes: 50_000_000 }, 'too_large'],
   ] as const
   it.each(faults)('%s', async (_name, fault, reason) => {
-    server.injectFault(fault as never)
+    server.injectFault(fault)
     const events: AuthEvent[] = []
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast }, events)
     const err = await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
@@ -145,7 +145,7 @@ describe('faults with keys cached (stale-while-error, SEC-133, SEC-136)', () => 
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast }, events)
     const token = await server.sign({ sub: 'a' })
     await expect(auth.authenticate(bearer(token))).resolves.toBeDefined()
-    server.injectFault(fault as never)
+    server.injectFault(fault)
     const fresh = await server.sign({ sub: 'b' }, { kid: 'not-yet-published' })
     await expectAuthFailure(auth.authenticate(bearer(fresh)), 'jwks_unavailable')
     await expect(auth.authenticate(bearer(token))).resolves.toBeDefined()

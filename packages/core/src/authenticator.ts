@@ -188,6 +188,7 @@ export function createKeyResolverAuthenticator(
 
   return {
     authenticate,
+    challenge: options.challenge,
     async close() {
       if (closed) return
       closed = true

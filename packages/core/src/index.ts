@@ -42,6 +42,14 @@ export {
   type AuthErrorOptions,
 } from './errors.js'
 export {
+  assertRoles,
+  createRequestGuard,
+  isAuthenticator,
+  type GuardOptions,
+  type RequestGuard,
+  type SkipRule,
+} from './http/guard.js'
+export {
   toHttpResponse,
   type AuthErrorResponse,
   type ToHttpResponseOptions,

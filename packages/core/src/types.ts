@@ -54,6 +54,8 @@ export interface Authenticator {
   authenticate(request: AuthRequest): Promise<Principal>
   /** Stops timers and aborts background work. Idempotent. */
   close(): Promise<void>
+  /** The `challenge` option it was built with; adapters use it to render responses. */
+  readonly challenge?: boolean
 }
 
 /** A key bound to the algorithms it may verify. The binding is what defeats algorithm confusion. */

@@ -1,0 +1,142 @@
+// What the Express, Fastify and Koa adapters share, so that no policy lives in an adapter:
+// deciding whether a path is skipped, treating a missing token as "anonymous" in optional mode,
+// checking roles, and rendering an AuthError as a response.
+import { AuthError, ConfigError } from '../errors.js'
+import { checkRoles, type RolesMode } from '../roles.js'
+import type { Authenticator, AuthRequest, Principal } from '../types.js'
+import { toHttpResponse, type AuthErrorResponse } from './to-response.js'
+
+/**
+ * Paths an adapter lets through without authentication: exact paths (query string ignored),
+ * regular expressions tested against the path, or a predicate.
+ */
+export type SkipRule = readonly (string | RegExp)[] | ((path: string) => boolean)
+
+/** Options every adapter accepts beside the authentication options. */
+export interface GuardOptions {
+  /**
+   * No token: continue without a principal instead of answering 401. A token that is present
+   * but bad is still rejected. @defaultValue false
+   */
+  optional?: boolean
+  /** Paths that skip authentication entirely (health checks, the login page …). */
+  skip?: SkipRule
+  /**
+   * Send `WWW-Authenticate` on 401 and 403. @defaultValue the authenticator's `challenge`
+   * option, else true
+   */
+  challenge?: boolean
+}
+
+/** The request-independent part of an adapter, built once at start-up. */
+export interface RequestGuard {
+  /** The authenticator every request goes through. */
+  readonly authenticator: Authenticator
+  /** Whether responses carry `WWW-Authenticate`. */
+  readonly challenge: boolean
+  /**
+   * Authenticates a request, honouring `skip` and `optional`.
+   *
+   * @param request - headers and URL (`url` is the request target, `/path?query`)
+   * @returns the principal, or undefined when the path is skipped or, in optional mode, no token
+   *   was presented
+   * @throws {@link AuthError} for every other failure
+   */
+  authenticate(request: AuthRequest): Promise<Principal | undefined>
+  /**
+   * Renders an error as status, headers and JSON body.
+   *
+   * @param error - the error to render
+   */
+  respond(error: AuthError): AuthErrorResponse
+}
+
+/**
+ * Tells an {@link Authenticator} instance from an options object.
+ *
+ * @param value - what the adapter was given
+ */
+export function isAuthenticator(value: unknown): value is Authenticator {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<Authenticator>).authenticate === 'function' &&
+    typeof (value as Partial<Authenticator>).close === 'function'
+  )
+}
+
+/**
+ * Builds the part of an adapter that does not depend on the framework. Skip rules are compiled
+ * here, once.
+ *
+ * @param authenticator - the shared authenticator
+ * @param options - adapter options
+ * @returns the guard
+ * @example
+ * ```ts
+ * const guard = createRequestGuard(createStaticAuthenticator(opts), { optional: true, skip: ['/health'] })
+ * const principal = await guard.authenticate({ headers: req.headersDistinct, url: req.url })
+ * ```
+ */
+export function createRequestGuard(
+  authenticator: Authenticator,
+  options: GuardOptions = {},
+): RequestGuard {
+  const challenge = options.challenge ?? authenticator.challenge ?? true
+  const optional = options.optional === true
+  const isSkipped = compileSkip(options.skip)
+  const renderOptions = { challenge }
+  return {
+    authenticator,
+    challenge,
+    async authenticate(request) {
+      if (isSkipped !== undefined && isSkipped(pathOf(request.url))) return undefined
+      if (!optional) return authenticator.authenticate(request)
+      try {
+        return await authenticator.authenticate(request)
+      } catch (e) {
+        if (e instanceof AuthError && e.code === 'token_missing') return undefined
+        throw e
+      }
+    },
+    respond: (error) => toHttpResponse(error, renderOptions),
+  }
+}
+
+/**
+ * The check behind every adapter's `requireRoles`: no principal is token_missing (401), too few
+ * roles is insufficient_roles (403).
+ *
+ * @param principal - the request's principal, if any
+ * @param roles - required roles
+ * @param mode - `any` (one of them) or `all`
+ * @throws {@link AuthError}
+ */
+export function assertRoles(
+  principal: Principal | undefined,
+  roles: readonly string[],
+  mode: RolesMode,
+): void {
+  if (principal === undefined) throw new AuthError('token_missing')
+  checkRoles(principal, roles, mode)
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/'
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function compileSkip(rule: SkipRule | undefined): ((path: string) => boolean) | undefined {
+  if (rule === undefined) return undefined
+  if (typeof rule === 'function') return rule
+  const exact = new Set<string>()
+  const patterns: RegExp[] = []
+  for (const [i, entry] of rule.entries()) {
+    if (typeof entry === 'string') exact.add(entry)
+    else if (entry instanceof RegExp) patterns.push(entry)
+    else throw new ConfigError(`skip[${String(i)}]`, 'must be a string or a RegExp')
+  }
+  if (exact.size === 0 && patterns.length === 0) return undefined
+  return (path) => exact.has(path) || patterns.some((p) => p.test(path))
+}

@@ -1,0 +1,162 @@
+/**
+ * `@jwtgate/express`: JWT bearer authentication middleware for Express 4 and 5.
+ *
+ * The middleware translates the request, calls the shared authenticator and translates the
+ * result; every policy decision lives in `@jwtgate/core`.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { jwtAuth, requireRoles } from '@jwtgate/express'
+ *
+ * const app = express()
+ * app.use(jwtAuth({ jwksUri: 'https://idp.example/jwks.json', requiredAudience: 'api' }))
+ * app.get('/me', (req, res) => res.json({ user: req.auth?.subject }))
+ * app.get('/admin', requireRoles('admin'), (req, res) => res.json({ ok: true }))
+ * ```
+ *
+ * @module
+ */
+import {
+  assertRoles,
+  AuthError,
+  createRequestGuard,
+  isAuthenticator,
+  type Authenticator,
+  type GuardOptions,
+  type JwtAuthOptions,
+  type Principal,
+  type RequestGuard,
+  toHttpResponse,
+} from '@jwtgate/core'
+import { createAuthenticator } from '@jwtgate/jwks'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
+  namespace Express {
+    interface Request {
+      /** The verified principal, set by `jwtAuth`; undefined on skipped or anonymous requests. */
+      auth?: Principal
+    }
+  }
+}
+
+/** Options of the Express middleware, beside the authentication options. */
+export interface ExpressAuthOptions extends GuardOptions {
+  /**
+   * Handles an {@link AuthError} instead of the built-in JSON response. Pass
+   * `(err, req, res, next) => next(err)` to hand it to your Express error handler (the error
+   * carries `status`, `statusCode` and `headers`).
+   */
+  onError?: (error: AuthError, req: Request, res: Response, next: NextFunction) => void
+}
+
+/** The middleware returned by {@link jwtAuth}, with its authenticator for shutdown. */
+export interface JwtAuthMiddleware extends RequestHandler {
+  /** The shared authenticator; `close()` it when the server stops. */
+  readonly authenticator: Authenticator
+}
+
+const guards = new WeakMap<Request, Settings>()
+
+interface Settings {
+  guard: RequestGuard
+  onError: ExpressAuthOptions['onError']
+}
+
+/**
+ * Builds the authentication middleware. The authenticator is created once, here.
+ *
+ * @param optionsOrAuthenticator - options in any form `normalizeConfig` accepts (JWKS, OIDC or a
+ *   static key), or an authenticator to share
+ * @param adapterOptions - `optional`, `skip`, `challenge`, `onError`
+ * @returns the middleware; it sets `req.auth`
+ * @throws `ConfigError` for invalid options, at start-up
+ */
+export function jwtAuth(
+  optionsOrAuthenticator: JwtAuthOptions | Record<string, unknown> | Authenticator,
+  adapterOptions: ExpressAuthOptions = {},
+): JwtAuthMiddleware {
+  const authenticator = isAuthenticator(optionsOrAuthenticator)
+    ? optionsOrAuthenticator
+    : createAuthenticator(optionsOrAuthenticator)
+  const settings: Settings = {
+    guard: createRequestGuard(authenticator, adapterOptions),
+    onError: adapterOptions.onError,
+  }
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    guards.set(req, settings)
+    settings.guard.authenticate({ headers: req.headersDistinct, url: req.originalUrl }).then(
+      (principal) => {
+        req.auth = principal
+        next()
+      },
+      (e: unknown) => {
+        fail(e, req, res, next, settings)
+      },
+    )
+  }
+  return Object.assign(middleware, { authenticator })
+}
+
+/**
+ * Route middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;
+ * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
+ *
+ * @param roles - accepted roles
+ * @example
+ * ```ts
+ * app.delete('/index/:name', requireRoles('admin', 'ops'), handler)
+ * ```
+ */
+export function requireRoles(...roles: string[]): RequestHandler {
+  return rolesMiddleware(roles, 'any')
+}
+
+/**
+ * Route middleware that needs every one of `roles` (all-of).
+ *
+ * @param roles - required roles
+ * @example
+ * ```ts
+ * app.post('/billing', requireAllRoles('finance', 'approver'), handler)
+ * ```
+ */
+export function requireAllRoles(...roles: string[]): RequestHandler {
+  return rolesMiddleware(roles, 'all')
+}
+
+function rolesMiddleware(roles: readonly string[], mode: 'any' | 'all'): RequestHandler {
+  return (req, res, next) => {
+    try {
+      assertRoles(req.auth, roles, mode)
+    } catch (e) {
+      fail(e, req, res, next, guards.get(req))
+      return
+    }
+    next()
+  }
+}
+
+function fail(
+  e: unknown,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  settings: Settings | undefined,
+): void {
+  if (!(e instanceof AuthError)) {
+    next(e)
+    return
+  }
+  if (settings?.onError !== undefined) {
+    settings.onError(e, req, res, next)
+    return
+  }
+  const { status, headers, body } = settings ? settings.guard.respond(e) : toHttpResponse(e)
+  res.status(status).set(headers).json(body)
+}
+
+export type { Principal } from '@jwtgate/core'
+export { AuthError, ConfigError } from '@jwtgate/core'

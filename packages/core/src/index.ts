@@ -44,8 +44,10 @@ export {
 export {
   assertRoles,
   createRequestGuard,
+  headersOf,
   isAuthenticator,
   type GuardOptions,
+  type NodeRequestHeaders,
   type RequestGuard,
   type SkipRule,
 } from './http/guard.js'

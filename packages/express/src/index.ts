@@ -21,6 +21,7 @@ import {
   assertRoles,
   AuthError,
   createRequestGuard,
+  headersOf,
   isAuthenticator,
   type Authenticator,
   type GuardOptions,
@@ -87,7 +88,7 @@ export function jwtAuth(
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     guards.set(req, settings)
-    settings.guard.authenticate({ headers: req.headersDistinct, url: req.originalUrl }).then(
+    settings.guard.authenticate({ headers: headersOf(req), url: req.originalUrl }).then(
       (principal) => {
         req.auth = principal
         next()

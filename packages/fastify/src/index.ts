@@ -22,6 +22,7 @@ import {
   assertRoles,
   AuthError,
   createRequestGuard,
+  headersOf,
   toHttpResponse,
   type Authenticator,
   type GuardOptions,
@@ -31,6 +32,7 @@ import {
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type {
+  FastifyInstance,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
@@ -67,7 +69,7 @@ export type FastifyJwtAuthOptions = FastifyAdapterOptions &
 
 const ADAPTER_KEYS = ['authenticator', 'optional', 'skip', 'onError'] as const
 
-const plugin: FastifyPluginAsync<FastifyJwtAuthOptions> = (app, options) => {
+function setup(app: FastifyInstance, options: FastifyJwtAuthOptions): void {
   const { authenticator: given, optional, skip, onError } = options as FastifyAdapterOptions
   const rest: Record<string, unknown> = { ...options }
   for (const key of ADAPTER_KEYS) Reflect.deleteProperty(rest, key)
@@ -79,7 +81,7 @@ const plugin: FastifyPluginAsync<FastifyJwtAuthOptions> = (app, options) => {
   const onRequest: onRequestAsyncHookHandler = async (request, reply) => {
     try {
       request.auth = await guard.authenticate({
-        headers: request.raw.headersDistinct,
+        headers: headersOf(request.raw),
         url: request.url,
       })
     } catch (e) {
@@ -89,7 +91,16 @@ const plugin: FastifyPluginAsync<FastifyJwtAuthOptions> = (app, options) => {
   }
   app.addHook('onRequest', onRequest)
   if (!given) app.addHook('onClose', () => authenticator.close())
-  return Promise.resolve()
+}
+
+// A bad option must reject the registration (and so `ready()`), not escape as an uncaught throw.
+const plugin: FastifyPluginAsync<FastifyJwtAuthOptions> = (app, options) => {
+  try {
+    setup(app, options)
+    return Promise.resolve()
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)))
+  }
 }
 
 /**

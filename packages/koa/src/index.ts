@@ -20,6 +20,7 @@ import {
   assertRoles,
   AuthError,
   createRequestGuard,
+  headersOf,
   isAuthenticator,
   toHttpResponse,
   type Authenticator,
@@ -85,7 +86,7 @@ export function jwtAuth(
     let principal: Principal | undefined
     try {
       principal = await settings.guard.authenticate({
-        headers: ctx.req.headersDistinct,
+        headers: headersOf(ctx.req),
         url: ctx.originalUrl,
       })
     } catch (e) {

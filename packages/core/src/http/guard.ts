@@ -140,3 +140,20 @@ function compileSkip(rule: SkipRule | undefined): ((path: string) => boolean) | 
   if (exact.size === 0 && patterns.length === 0) return undefined
   return (path) => exact.has(path) || patterns.some((p) => p.test(path))
 }
+
+/** The parts of Node's `IncomingMessage` {@link headersOf} reads. */
+export interface NodeRequestHeaders {
+  headers: AuthRequest['headers']
+  headersDistinct?: AuthRequest['headers'] | undefined
+}
+
+/**
+ * The headers an adapter passes to `authenticate`: Node's `headersDistinct` (so that a repeated
+ * `Authorization` header is seen and rejected), or `headers` where a request object lacks it
+ * (injected test requests, some proxies' shims).
+ *
+ * @param message - a Node `IncomingMessage` or lookalike
+ */
+export function headersOf(message: NodeRequestHeaders): AuthRequest['headers'] {
+  return message.headersDistinct ?? message.headers
+}

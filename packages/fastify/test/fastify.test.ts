@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { AuthError } from '@jwtgate/core'
+import { createStaticAuthenticator, type Authenticator } from '@jwtgate/core'
+import { generateTestKey, MockJwksServer, mintToken, type TestKey } from '@jwtgate/testing'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jwtAuth, requireRoles } from '../src/index.js'
+
+const url = (app: FastifyInstance) =>
+  `http://127.0.0.1:${String((app.server.address() as AddressInfo).port)}`
+const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } })
+
+let key: TestKey
+let auth: Authenticator
+beforeAll(async () => {
+  key = await generateTestKey('EdDSA')
+  auth = createStaticAuthenticator({ signingKey: key.publicKeyPem, rolesKey: 'roles' })
+})
+
+describe('README example', () => {
+  let idp: MockJwksServer
+  let app: FastifyInstance
+  beforeAll(async () => {
+    idp = await MockJwksServer.start({ keys: ['ES256'] })
+    process.env.OIDC_URL = idp.discoveryUrl
+    process.env.OIDC_ISSUER = idp.issuer
+    process.env.PORT = '0'
+    app = ((await import('../examples/server.js')) as { app: FastifyInstance }).app
+  })
+  afterAll(async () => {
+    await app.close()
+    await idp.close()
+  })
+
+  it('is the code the README shows', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const example = readFileSync(new URL('../examples/server.ts', import.meta.url), 'utf8')
+    expect(readme).toContain(example.trim())
+  })
+
+  it('runs: 200, 403 insufficient_roles, 401 token_missing, skipped /health', async () => {
+    const token = await idp.sign({ sub: 'alice', aud: 'my-api', roles: ['reader'] })
+    const me = await fetch(`${url(app)}/me`, bearer(token))
+    expect(me.status).toBe(200)
+    expect(await me.json()).toEqual({ user: 'alice', roles: ['reader'] })
+    const admin = await fetch(`${url(app)}/admin`, bearer(token))
+    expect(admin.status).toBe(403)
+    expect(await admin.json()).toMatchObject({ error: 'insufficient_roles' })
+    expect(admin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    const none = await fetch(`${url(app)}/me`)
+    expect(none.status).toBe(401)
+    expect(await none.json()).toMatchObject({ error: 'token_missing' })
+    expect((await fetch(`${url(app)}/health`)).status).toBe(200)
+  })
+})
+
+describe('jwtAuth (fastify)', () => {
+  it('closes the authenticator it built when the server closes, not a shared one', async () => {
+    const app = Fastify()
+    await app.register(jwtAuth, { signingKey: key.publicKeyPem })
+    await app.ready()
+    const built = app.jwtAuthGuard.authenticator
+    let closed = 0
+    const original = built.close.bind(built)
+    Object.assign(built, {
+      close: () => {
+        closed++
+        return original()
+      },
+    })
+    await app.close()
+    expect(closed).toBe(1)
+
+    let sharedClosed = 0
+    const shared: Authenticator = {
+      authenticate: (r) => auth.authenticate(r),
+      close: () => {
+        sharedClosed++
+        return Promise.resolve()
+      },
+    }
+    const app2 = Fastify()
+    await app2.register(jwtAuth, { authenticator: shared })
+    await app2.close()
+    expect(sharedClosed).toBe(0)
+  })
+
+  it('onError: a thrown AuthError reaches Fastify error handling with its status and headers', async () => {
+    const app = Fastify()
+    await app.register(jwtAuth, {
+      authenticator: auth,
+      onError: (err) => {
+        throw err
+      },
+    })
+    app.setErrorHandler((err: AuthError, _request, reply) =>
+      reply.code(err.statusCode).headers(err.headers).send({ custom: err.code }),
+    )
+    app.get('/', () => ({ ok: true }))
+    const res = await app.inject({ url: '/', headers: { authorization: 'Bearer x.y.z' } })
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toEqual({ custom: 'token_malformed' })
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="jwtgate", error="invalid_token"')
+    await app.close()
+  })
+
+  it('encapsulation: routes in a scope registered before jwtAuth are still protected (fastify-plugin)', async () => {
+    const app = Fastify()
+    await app.register(async (scope) => {
+      await scope.register(jwtAuth, { authenticator: auth })
+      scope.get('/inside', (request) => ({ user: request.auth?.subject }))
+    })
+    app.get('/outside', (request) => ({ user: request.auth?.subject ?? null }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const token = await mintToken({ key, claims: { sub: 'carol' } })
+      const inside = await fetch(`${url(app)}/inside`, bearer(token))
+      expect(await inside.json()).toEqual({ user: 'carol' })
+      expect((await fetch(`${url(app)}/inside`)).status).toBe(401)
+      // Another scope: the hook is not applied there.
+      expect((await fetch(`${url(app)}/outside`)).status).toBe(200)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('requireRoles when jwtAuth is not registered: 401 token_missing', async () => {
+    const app = Fastify()
+    app.get('/', { preHandler: requireRoles('admin') }, () => ({ ok: true }))
+    const res = await app.inject({ url: '/' })
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toMatchObject({ error: 'token_missing' })
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="jwtgate"')
+    await app.close()
+  })
+
+  it('bad configuration fails at registration, naming the option', async () => {
+    const app = Fastify()
+    void app.register(jwtAuth, { signingKey: 'short' })
+    await expect(app.ready()).rejects.toThrow(/signingKey/)
+    const app2 = Fastify()
+    void app2.register(jwtAuth, { signingKey: key.publicKeyPem, bogusOption: 1 })
+    await expect(app2.ready()).rejects.toThrow(/bogusOption/)
+  })
+
+  it('a non-auth error from the authenticator is a 500, never an accept or a 401', async () => {
+    const app = Fastify()
+    await app.register(jwtAuth, {
+      authenticator: {
+        authenticate: () => Promise.reject(new Error('boom')),
+        close: () => Promise.resolve(),
+      },
+    })
+    app.get('/', () => ({ ok: true }))
+    const res = await app.inject({ url: '/' })
+    expect(res.statusCode).toBe(500)
+    expect(res.headers['www-authenticate']).toBeUndefined()
+    await app.close()
+  })
+})

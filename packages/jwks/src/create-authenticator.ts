@@ -22,7 +22,7 @@ export interface JwksAuthenticator extends Authenticator {
  *
  * @param options - options in any form `normalizeConfig` accepts
  * @returns the authenticator; share it across requests and `close()` it on shutdown
- * @throws {@link ConfigError} for invalid options, or when none of `jwksUri`,
+ * @throws `ConfigError` for invalid options, or when none of `jwksUri`,
  *   `openidConnectUrl` and `signingKey` is set
  * @example
  * ```ts

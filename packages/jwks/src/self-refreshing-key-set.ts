@@ -148,7 +148,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
    * Keys to try for a token: by `kid`; without `kid`, the single key compatible with `alg`.
    * Synchronous when the answer is known; a promise when it needs a refresh.
    *
-   * @throws {@link AuthError} key_not_found, jwks_unavailable
+   * @throws `AuthError` key_not_found, jwks_unavailable
    */
   select(selector: KeySelector): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
     if (this.#closed) throw this.#unavailable()

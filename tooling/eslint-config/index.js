@@ -15,7 +15,14 @@ const crossPackageImports = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '**/.turbo/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      '**/dist/**',
+      '**/coverage/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
@@ -39,7 +46,10 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+      '@typescript-eslint/no-unnecessary-condition': [
+        'error',
+        { allowConstantLoopConditions: true },
+      ],
       'no-restricted-imports': ['error', crossPackageImports],
     },
   },
@@ -74,7 +84,8 @@ export const coreOnlyNodeBuiltins = {
           ...crossPackageImports.patterns,
           {
             regex: '^(?!node:|\\.{1,2}/)',
-            message: '@jwtgate/core has zero dependencies: import node: built-ins or relative files only.',
+            message:
+              '@jwtgate/core has zero dependencies: import node: built-ins or relative files only.',
           },
         ],
       },

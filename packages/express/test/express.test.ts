@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AuthError} from '@jwtgate/core';
+import type { AuthError } from '@jwtgate/core'
 import { createStaticAuthenticator, type Authenticator } from '@jwtgate/core'
 import { generateTestKey, MockJwksServer, mintToken, type TestKey } from '@jwtgate/testing'
 import express, { type ErrorRequestHandler } from 'express'

@@ -15,7 +15,9 @@ describe('keySetLifetimeMs (SEC-138)', () => {
     ['max-age=-5', 600_000],
     ['max-age=10, max-age=20', 600_000],
   ])('Cache-Control %j → %d ms', (value, expected) => {
-    expect(keySetLifetimeMs(value === undefined ? {} : { 'cache-control': value }, true)).toBe(expected)
+    expect(keySetLifetimeMs(value === undefined ? {} : { 'cache-control': value }, true)).toBe(
+      expected,
+    )
   })
 
   it('uses the default lifetime when cacheJwksEndpoint is off', () => {

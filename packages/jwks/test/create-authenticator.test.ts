@@ -23,7 +23,9 @@ describe('createAuthenticator with jwksUri', () => {
     const auth = jwksAuth({ jwksUri: server.jwksUri })
     for (const key of server.keys) {
       const token = await server.sign({ sub: `user-${key.alg}` }, { kid: key.kid })
-      await expect(auth.authenticate(bearer(token))).resolves.toMatchObject({ subject: `user-${key.alg}` })
+      await expect(auth.authenticate(bearer(token))).resolves.toMatchObject({
+        subject: `user-${key.alg}`,
+      })
     }
   })
 
@@ -39,19 +41,30 @@ describe('createAuthenticator with jwksUri', () => {
   it('HS256 is never allowed with a key set (SEC-116, SEC-117)', async () => {
     const auth = jwksAuth({ jwksUri: server.jwksUri })
     const rsaJwk = JSON.stringify(server.keys[0]?.publicJwk)
-    const token = await mintToken({ key: new TextEncoder().encode(rsaJwk), alg: 'HS256', kid: server.keys[0]?.kid ?? null, claims: { sub: 'x' } })
+    const token = await mintToken({
+      key: new TextEncoder().encode(rsaJwk),
+      alg: 'HS256',
+      kid: server.keys[0]?.kid ?? null,
+      claims: { sub: 'x' },
+    })
     await expectAuthFailure(auth.authenticate(bearer(token)), 'alg_not_allowed')
   })
 
   it('`algorithms` naming HS256 is a ConfigError in JWKS mode', () => {
-    expect(() => createAuthenticator({ jwksUri: server.jwksUri, algorithms: ['HS256'] })).toThrow(ConfigError)
+    expect(() => createAuthenticator({ jwksUri: server.jwksUri, algorithms: ['HS256'] })).toThrow(
+      ConfigError,
+    )
   })
 
   it('a token signed by an attacker key under a published kid → signature_invalid (SEC-050)', async () => {
     const auth = jwksAuth({ jwksUri: server.jwksUri })
     const attacker = await generateTestKey('RS256')
     const victim = server.keys.find((k) => k.alg === 'RS256')
-    const token = await mintToken({ key: attacker, kid: victim?.kid ?? null, claims: { sub: 'admin' } })
+    const token = await mintToken({
+      key: attacker,
+      kid: victim?.kid ?? null,
+      claims: { sub: 'admin' },
+    })
     await expectAuthFailure(auth.authenticate(bearer(token)), 'signature_invalid')
   })
 
@@ -65,14 +78,25 @@ describe('createAuthenticator with jwksUri', () => {
 
   it('a signingKey beside jwksUri is ignored with a config.warning event', async () => {
     const events: AuthEvent[] = []
-    const auth = jwksAuth({ jwksUri: server.jwksUri, signingKey: Buffer.alloc(32).toString('base64') }, events)
-    expect(events.some((e) => e.type === 'config.warning' && String(e.message).includes('signingKey'))).toBe(true)
+    const auth = jwksAuth(
+      { jwksUri: server.jwksUri, signingKey: Buffer.alloc(32).toString('base64') },
+      events,
+    )
+    expect(
+      events.some((e) => e.type === 'config.warning' && String(e.message).includes('signingKey')),
+    ).toBe(true)
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
   })
 
   it('accepts the OpenSearch snake_case form', async () => {
-    const auth = createAuthenticator({ jwks_uri: server.jwksUri, jwks_request_timeout_ms: '2000', subject_key: 'email' })
-    await expect(auth.authenticate(bearer(await server.sign({ email: 'a@x' })))).resolves.toMatchObject({ subject: 'a@x' })
+    const auth = createAuthenticator({
+      jwks_uri: server.jwksUri,
+      jwks_request_timeout_ms: '2000',
+      subject_key: 'email',
+    })
+    await expect(
+      auth.authenticate(bearer(await server.sign({ email: 'a@x' }))),
+    ).resolves.toMatchObject({ subject: 'a@x' })
     await auth.close()
   })
 })
@@ -82,7 +106,9 @@ describe('createAuthenticator fallbacks', () => {
     const key = await generateTestKey('ES256')
     const auth = createAuthenticator({ signingKey: key.publicKeyPem })
     expect(auth.keySet).toBeUndefined()
-    await expect(auth.authenticate(bearer(await mintToken({ key, claims: { sub: 's' } })))).resolves.toBeDefined()
+    await expect(
+      auth.authenticate(bearer(await mintToken({ key, claims: { sub: 's' } }))),
+    ).resolves.toBeDefined()
   })
 
   it('an empty OpenSearch jwks_uri falls back to the static key', async () => {
@@ -107,8 +133,14 @@ describe('OIDC discovery', () => {
   })
 
   it('a discovery document naming another issuer is refused (mix-up protection, SEC-114)', async () => {
-    const auth = jwksAuth({ openidConnectUrl: server.discoveryUrl, requiredIssuer: 'https://other.example' })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    const auth = jwksAuth({
+      openidConnectUrl: server.discoveryUrl,
+      requiredIssuer: 'https://other.example',
+    })
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 
   it.each([
@@ -118,12 +150,18 @@ describe('OIDC discovery', () => {
   ])('%s → jwks_unavailable', async (_n, doc) => {
     server.setDiscovery(doc)
     const auth = jwksAuth({ openidConnectUrl: server.discoveryUrl })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 
   it('discovery answering 500 → jwks_unavailable', async () => {
     server.injectFault({ type: 'status', status: 500 }, { path: 'discovery' })
     const auth = jwksAuth({ openidConnectUrl: server.discoveryUrl })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 })

@@ -41,8 +41,16 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
     ['slow-loris body', { type: 'trickle', intervalMs: 50 }, 'timeout'],
     ['connection reset mid-body', { type: 'reset', afterBytes: 20 }, 'reset'],
     ['connection reset before the body', { type: 'reset' }, 'reset'],
-    ['redirect to another host', { type: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' }, 'redirect'],
-    ['oversized, declared in Content-Length', { type: 'oversized', bytes: 2_000_000, mode: 'content-length' }, 'too_large'],
+    [
+      'redirect to another host',
+      { type: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' },
+      'redirect',
+    ],
+    [
+      'oversized, declared in Content-Length',
+      { type: 'oversized', bytes: 2_000_000, mode: 'content-length' },
+      'too_large',
+    ],
     ['oversized, chunked', { type: 'oversized', bytes: 10_000_000, mode: 'chunked' }, 'too_large'],
     ['gzip bomb', { type: 'gzip', bytes: 50_000_000 }, 'too_large'],
   ] as const
@@ -50,7 +58,10 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
     server.injectFault(fault)
     const events: AuthEvent[] = []
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast }, events)
-    const err = await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    const err = await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
     expect(err.headers['Retry-After']).toMatch(/^\d+$/)
     expect(Number(err.retryAfter)).toBeGreaterThanOrEqual(1)
     const failed = events.find((e) => e.type === 'jwks.fetch_failed')
@@ -60,22 +71,39 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
   it('a lying Content-Length (100, then 10 MB) fails and does not read on', async () => {
     server.injectFault({ type: 'oversized', bytes: 10_000_000, mode: 'lying-length' })
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 
   it('a chunked oversized body is aborted before it is read whole (SEC-106)', async () => {
     server.injectFault({ type: 'oversized', bytes: 20_000_000, mode: 'chunked' })
-    const auth = jwksAuth({ jwksUri: server.jwksUri, maxJwksResponseSizeBytes: 100_000, jwksRequestTimeoutMs: 5000 })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    const auth = jwksAuth({
+      jwksUri: server.jwksUri,
+      maxJwksResponseSizeBytes: 100_000,
+      jwksRequestTimeoutMs: 5000,
+    })
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
     await sleep(100)
     expect(server.lastBytesWritten).toBeLessThan(10_000_000)
   })
 
   it('a slow-loris body is cut at the whole-request deadline, not per chunk (SEC-105)', async () => {
     server.injectFault({ type: 'trickle', intervalMs: 20 })
-    const auth = jwksAuth({ jwksUri: server.jwksUri, jwksRequestTimeoutMs: 400, jwksQueuedThreadTimeoutMs: 3000 })
+    const auth = jwksAuth({
+      jwksUri: server.jwksUri,
+      jwksRequestTimeoutMs: 400,
+      jwksQueuedThreadTimeoutMs: 3000,
+    })
     const started = Date.now()
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
     expect(Date.now() - started).toBeLessThan(1500)
   })
 
@@ -107,22 +135,37 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
     server.injectFault({ type: 'status', status: 500 })
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast })
     const token = await server.sign({ sub: 'a' })
-    for (let i = 0; i < 20; i++) await expectAuthFailure(auth.authenticate(bearer(token)), 'jwks_unavailable')
+    for (let i = 0; i < 20; i++)
+      await expectAuthFailure(auth.authenticate(bearer(token)), 'jwks_unavailable')
     expect(server.requestCount).toBeLessThanOrEqual(2)
   })
 
   it('429 with Retry-After delays the next attempt (SEC-108)', async () => {
     server.injectFault({ type: 'status', status: 429, headers: { 'retry-after': '120' } })
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast })
-    const err = await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    const err = await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
     expect(err.retryAfter).toBeGreaterThan(100)
   })
 
   it('an empty set or a set of only unusable keys is a failed refresh (SEC-128, SEC-129)', async () => {
-    for (const body of [{ keys: [] }, { keys: [{ kty: 'oct', k: 'AAAA' }, { kty: 'RSA', use: 'enc', n: 'AQAB', e: 'AQAB' }] }]) {
+    for (const body of [
+      { keys: [] },
+      {
+        keys: [
+          { kty: 'oct', k: 'AAAA' },
+          { kty: 'RSA', use: 'enc', n: 'AQAB', e: 'AQAB' },
+        ],
+      },
+    ]) {
       server.setJwksBody(body)
       const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast })
-      await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+      await expectAuthFailure(
+        auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+        'jwks_unavailable',
+      )
       await auth.close()
     }
   })
@@ -130,7 +173,10 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
   it('a set with more keys than maxJwksKeys is rejected', async () => {
     server.injectFault({ type: 'junk-keys', count: 20 })
     const auth = jwksAuth({ jwksUri: server.jwksUri, maxJwksKeys: 10, ...fast })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 })
 

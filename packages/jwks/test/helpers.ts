@@ -7,7 +7,10 @@ export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${
 /** Authenticators built in a test, closed after it. */
 const open: JwksAuthenticator[] = []
 
-export function jwksAuth(options: JwtAuthOptions & Record<string, unknown>, events?: AuthEvent[]): JwksAuthenticator {
+export function jwksAuth(
+  options: JwtAuthOptions & Record<string, unknown>,
+  events?: AuthEvent[],
+): JwksAuthenticator {
   const a = createAuthenticator({
     tokenCache: false,
     ...options,

@@ -3,14 +3,20 @@ import { describe, expect, it } from 'vitest'
 import { importJwk, KeySetError, parseJwks } from '../src/index.js'
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' })
-const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' })
+const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+  format: 'jwk',
+})
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
 const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' })
 const ed = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' })
 const ed448 = generateKeyPairSync('ed448').publicKey.export({ format: 'jwk' })
 const x25519 = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' })
-const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' })
-const rsaPrivate = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })
+const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({
+  format: 'jwk',
+})
+const rsaPrivate = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+  format: 'jwk',
+})
 
 const body = (doc: unknown) => Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc))
 const reason = (jwk: unknown): string => {
@@ -31,7 +37,12 @@ describe('importJwk: usable keys', () => {
     ['EC P-384', ec384, ['ES384']],
     ['Ed25519', ed, ['EdDSA', 'Ed25519']],
   ] as const)('%s, with use sig and key_ops verify', (_n, jwk, algs) => {
-    for (const extra of [{}, { use: 'sig' }, { key_ops: ['verify'] }, { use: 'sig', key_ops: ['verify'] }]) {
+    for (const extra of [
+      {},
+      { use: 'sig' },
+      { key_ops: ['verify'] },
+      { use: 'sig', key_ops: ['verify'] },
+    ]) {
       const k = importJwk({ ...jwk, kid: 'k1', ...extra })
       expect(typeof k).toBe('object')
       if (typeof k === 'object') {
@@ -54,7 +65,11 @@ describe('importJwk: usable keys', () => {
 
 describe('importJwk: skipped keys (SEC-116..124)', () => {
   it.each([
-    ['symmetric oct', { kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0', kid: 'o1' }, /symmetric/],
+    [
+      'symmetric oct',
+      { kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0', kid: 'o1' },
+      /symmetric/,
+    ],
     ['RSA private material', rsaPrivate, /private/],
     ['EC with d', { ...ec, d: 'AAAA' }, /private/],
     ['use enc', { ...rsa, use: 'enc' }, /use/],
@@ -77,7 +92,15 @@ describe('importJwk: skipped keys (SEC-116..124)', () => {
     ['secp256k1', k1, /curve/],
     ['secp256k1 coordinates labelled P-256', { ...k1, crv: 'P-256' }, /parse/],
     ['P-192', { ...ec, crv: 'P-192' }, /curve/],
-    ['all-zero coordinates', { ...ec, x: Buffer.alloc(32).toString('base64url'), y: Buffer.alloc(32).toString('base64url') }, /parse/],
+    [
+      'all-zero coordinates',
+      {
+        ...ec,
+        x: Buffer.alloc(32).toString('base64url'),
+        y: Buffer.alloc(32).toString('base64url'),
+      },
+      /parse/,
+    ],
     ['Ed448', ed448, /curve/],
     ['X25519', x25519, /curve/],
     ['Ed25519 31-byte x', { ...ed, x: Buffer.alloc(31, 1).toString('base64url') }, /size/],
@@ -97,7 +120,12 @@ describe('importJwk: skipped keys (SEC-116..124)', () => {
 
 describe('parseJwks', () => {
   it('keeps the valid keys beside junk and reports the rest with safe kids (SEC-124, SEC-144)', () => {
-    const parsed = parseJwks(body({ keys: [null, 1, 'x', [], {}, { kty: 'XYZ', kid: 'k\u001b[31m' }, { ...rsa, kid: 'good' }] }), -1)
+    const parsed = parseJwks(
+      body({
+        keys: [null, 1, 'x', [], {}, { kty: 'XYZ', kid: 'k\u001b[31m' }, { ...rsa, kid: 'good' }],
+      }),
+      -1,
+    )
     expect(parsed.keys.map((k) => k.kid)).toEqual(['good'])
     expect(parsed.skipped).toHaveLength(6)
     expect(parsed.skipped.map((s) => s.kid)).toContain('k\\u001b[31m')
@@ -107,9 +135,12 @@ describe('parseJwks', () => {
     expect(parseJwks(body(`\uFEFF${JSON.stringify({ keys: [rsa] })}`), -1).keys).toHaveLength(1)
   })
 
-  it.each(['<html>…', '{', 'null', '[]', '{}', '{"keys":null}', '{"keys":{}}', '{"keys":"x"}', ''])('%j is not a JWK Set (SEC-109)', (text) => {
-    expect(() => parseJwks(body(text), -1)).toThrow(KeySetError)
-  })
+  it.each(['<html>…', '{', 'null', '[]', '{}', '{"keys":null}', '{"keys":{}}', '{"keys":"x"}', ''])(
+    '%j is not a JWK Set (SEC-109)',
+    (text) => {
+      expect(() => parseJwks(body(text), -1)).toThrow(KeySetError)
+    },
+  )
 
   it('invalid UTF-8 is not a JWK Set', () => {
     expect(() => parseJwks(Buffer.from([0x7b, 0xff, 0x7d]), -1)).toThrow(KeySetError)
@@ -124,6 +155,16 @@ describe('parseJwks', () => {
   })
 
   it('duplicate kids are all kept (tried in turn by the key set)', () => {
-    expect(parseJwks(body({ keys: [{ ...rsa, kid: 'same' }, { ...ec, kid: 'same' }] }), -1).keys).toHaveLength(2)
+    expect(
+      parseJwks(
+        body({
+          keys: [
+            { ...rsa, kid: 'same' },
+            { ...ec, kid: 'same' },
+          ],
+        }),
+        -1,
+      ).keys,
+    ).toHaveLength(2)
   })
 })

@@ -30,7 +30,9 @@ describe('unknown kid', () => {
   it('1000 concurrent requests with a new kid → exactly one fetch, all accepted (SEC-130)', async () => {
     const auth = await ready()
     const key = await server.rotate({ alg: 'ES256' })
-    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => server.sign({ sub: `u${i}` }, { kid: key.kid })))
+    const tokens = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => server.sign({ sub: `u${i}` }, { kid: key.kid })),
+    )
     const results = await Promise.allSettled(tokens.map((t) => auth.authenticate(bearer(t))))
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1000)
     expect(server.requestCount).toBe(1)
@@ -39,18 +41,29 @@ describe('unknown kid', () => {
 
   it('a kid that stays unknown after the refresh → key_not_found', async () => {
     const auth = await ready()
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'ghost' }))), 'key_not_found')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'ghost' }))),
+      'key_not_found',
+    )
     expect(server.requestCount).toBe(1)
   })
 
   it('rate limit exhaustion: past the budget an unknown kid fails fast with no fetch (SEC-131)', async () => {
     const events: AuthEvent[] = []
-    const auth = await ready({ refreshRateLimitCount: 3, refreshRateLimitTimeWindowMs: 60_000 }, events)
+    const auth = await ready(
+      { refreshRateLimitCount: 3, refreshRateLimitTimeWindowMs: 60_000 },
+      events,
+    )
     for (let i = 0; i < 3; i++) {
-      await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: `ghost-${i}` }))), 'key_not_found')
+      await expectAuthFailure(
+        auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: `ghost-${i}` }))),
+        'key_not_found',
+      )
     }
     expect(server.requestCount).toBe(3)
-    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => server.sign({ sub: 'a' }, { kid: `flood-${i}` })))
+    const flood = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => server.sign({ sub: 'a' }, { kid: `flood-${i}` })),
+    )
     const started = performance.now()
     for (const t of flood) await expectAuthFailure(auth.authenticate(bearer(t)), 'key_not_found')
     const perRequestMs = (performance.now() - started) / flood.length
@@ -64,19 +77,30 @@ describe('unknown kid', () => {
 
   it('the budget comes back after the window', async () => {
     const auth = await ready({ refreshRateLimitCount: 1, refreshRateLimitTimeWindowMs: 200 })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g1' }))), 'key_not_found')
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g2' }))), 'key_not_found')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g1' }))),
+      'key_not_found',
+    )
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g2' }))),
+      'key_not_found',
+    )
     expect(server.requestCount).toBe(1)
     await sleep(250)
     const key = await server.rotate({ alg: 'RS256' })
-    await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: key.kid })))).resolves.toBeDefined()
+    await expect(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: key.kid }))),
+    ).resolves.toBeDefined()
     expect(server.requestCount).toBe(2)
     server.retire(key.kid)
   })
 
   it('refreshRateLimitCount 0: unknown kids never refresh', async () => {
     const auth = await ready({ refreshRateLimitCount: 0 })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g' }))), 'key_not_found')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid: 'g' }))),
+      'key_not_found',
+    )
     expect(server.requestCount).toBe(0)
   })
 
@@ -100,17 +124,23 @@ describe('unknown kid', () => {
   it('kid longer than 256 or with control characters spends no refresh', async () => {
     const auth = await ready()
     for (const kid of ['k'.repeat(257), 'a\nb']) {
-      await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid }))), 'key_not_found')
+      await expectAuthFailure(
+        auth.authenticate(bearer(await server.sign({ sub: 'a' }, { kid }))),
+        'key_not_found',
+      )
     }
     expect(server.requestCount).toBe(0)
   })
 
-  it.each([[0], [1], [true], [null], [{}], [['x']]])('non-string kid %j → key_not_found, no refresh (SEC-056)', async (kid) => {
-    const auth = await ready()
-    const token = await server.sign({ sub: 'a' }, { header: { kid } })
-    await expectAuthFailure(auth.authenticate(bearer(token)), 'key_not_found')
-    expect(server.requestCount).toBe(0)
-  })
+  it.each([[0], [1], [true], [null], [{}], [['x']]])(
+    'non-string kid %j → key_not_found, no refresh (SEC-056)',
+    async (kid) => {
+      const auth = await ready()
+      const token = await server.sign({ sub: 'a' }, { header: { kid } })
+      await expectAuthFailure(auth.authenticate(bearer(token)), 'key_not_found')
+      expect(server.requestCount).toBe(0)
+    },
+  )
 })
 
 describe('rotation', () => {
@@ -147,10 +177,14 @@ describe('rotation', () => {
   })
 
   it('a Cache-Control max-age of 0 does not turn every request into a fetch (SEC-138)', async () => {
-    const zero = await MockJwksServer.start({ keys: ['ES256'], cacheControl: 'max-age=0, no-cache' })
+    const zero = await MockJwksServer.start({
+      keys: ['ES256'],
+      cacheControl: 'max-age=0, no-cache',
+    })
     try {
       const auth = jwksAuth({ jwksUri: zero.jwksUri })
-      for (let i = 0; i < 50; i++) await auth.authenticate(bearer(await zero.sign({ sub: `u${i}` })))
+      for (let i = 0; i < 50; i++)
+        await auth.authenticate(bearer(await zero.sign({ sub: `u${i}` })))
       expect(zero.requestCount).toBe(1)
     } finally {
       await zero.close()
@@ -162,7 +196,9 @@ describe('kid-less tokens (SEC-126)', () => {
   it('one compatible key → used; never a refresh', async () => {
     const auth = await ready()
     const key = server.keys[0]!
-    await expect(auth.authenticate(bearer(await mintToken({ key, kid: null, claims: { sub: 'a' } })))).resolves.toBeDefined()
+    await expect(
+      auth.authenticate(bearer(await mintToken({ key, kid: null, claims: { sub: 'a' } }))),
+    ).resolves.toBeDefined()
     expect(server.requestCount).toBe(0)
   })
 
@@ -173,8 +209,13 @@ describe('kid-less tokens (SEC-126)', () => {
     const two = await MockJwksServer.start({ keys: [a, b, r] })
     try {
       const auth = jwksAuth({ jwksUri: two.jwksUri })
-      await expectAuthFailure(auth.authenticate(bearer(await mintToken({ key: a, kid: null, claims: { sub: 'x' } }))), 'key_not_found')
-      await expect(auth.authenticate(bearer(await mintToken({ key: r, kid: null, claims: { sub: 'x' } })))).resolves.toBeDefined()
+      await expectAuthFailure(
+        auth.authenticate(bearer(await mintToken({ key: a, kid: null, claims: { sub: 'x' } }))),
+        'key_not_found',
+      )
+      await expect(
+        auth.authenticate(bearer(await mintToken({ key: r, kid: null, claims: { sub: 'x' } }))),
+      ).resolves.toBeDefined()
     } finally {
       await two.close()
     }
@@ -189,8 +230,12 @@ describe('duplicate kids (SEC-125)', () => {
     const dup = await MockJwksServer.start({ keys: [a, b, r] })
     try {
       const auth = jwksAuth({ jwksUri: dup.jwksUri })
-      await expect(auth.authenticate(bearer(await mintToken({ key: b, claims: { sub: 'b' } })))).resolves.toMatchObject({ subject: 'b' })
-      await expect(auth.authenticate(bearer(await mintToken({ key: r, claims: { sub: 'r' } })))).resolves.toMatchObject({ subject: 'r' })
+      await expect(
+        auth.authenticate(bearer(await mintToken({ key: b, claims: { sub: 'b' } }))),
+      ).resolves.toMatchObject({ subject: 'b' })
+      await expect(
+        auth.authenticate(bearer(await mintToken({ key: r, claims: { sub: 'r' } }))),
+      ).resolves.toMatchObject({ subject: 'r' })
     } finally {
       await dup.close()
     }
@@ -206,7 +251,10 @@ describe('close()', () => {
     await sleep(50)
     await auth.close()
     await expectAuthFailure(pending, 'jwks_unavailable')
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
     await sleep(20)
     const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     expect(after).toBeLessThanOrEqual(before)

@@ -19,12 +19,18 @@ describe('JWKS over TLS (SEC-111)', () => {
   it('an unknown CA fails; verification is never switched off implicitly', async () => {
     expect(server.jwksUri.startsWith('https://')).toBe(true)
     const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 
   it('another CA fails', async () => {
     const auth = jwksAuth({ jwksUri: server.jwksUri, jwksTls: { ca: tls.otherCa }, ...fast })
-    await expectAuthFailure(auth.authenticate(bearer(await server.sign({ sub: 'a' }))), 'jwks_unavailable')
+    await expectAuthFailure(
+      auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
   })
 
   it('the configured CA succeeds', async () => {
@@ -39,14 +45,20 @@ describe('JWKS over TLS (SEC-111)', () => {
       jwks_request_timeout_ms: 1000,
     })
     try {
-      await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
+      await expect(
+        auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
+      ).resolves.toBeDefined()
     } finally {
       await auth.close()
     }
   })
 
   it('rejectUnauthorized: false is an explicit opt-out', async () => {
-    const auth = jwksAuth({ jwksUri: server.jwksUri, jwksTls: { rejectUnauthorized: false }, ...fast })
+    const auth = jwksAuth({
+      jwksUri: server.jwksUri,
+      jwksTls: { rejectUnauthorized: false },
+      ...fast,
+    })
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
   })
 })

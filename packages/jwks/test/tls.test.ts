@@ -62,3 +62,56 @@ describe('JWKS over TLS (SEC-111)', () => {
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
   })
 })
+
+describe('mutual TLS (the OpenSearch jwks.pemcert_* / pemkey_* settings)', () => {
+  let mtls: MockJwksServer
+  beforeAll(async () => {
+    mtls = await MockJwksServer.start({
+      keys: ['ES256'],
+      tls: { key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true },
+    })
+  })
+  afterAll(async () => {
+    await mtls.close()
+  })
+
+  it('without a client certificate the handshake fails: jwks_unavailable', async () => {
+    const auth = jwksAuth({ jwksUri: mtls.jwksUri, jwksTls: { ca: tls.ca }, ...fast })
+    await expectAuthFailure(
+      auth.authenticate(bearer(await mtls.sign({ sub: 'a' }))),
+      'jwks_unavailable',
+    )
+    expect(mtls.requestCount).toBe(0)
+  })
+
+  it('with the client certificate and key the key set is fetched', async () => {
+    const auth = jwksAuth({
+      jwksUri: mtls.jwksUri,
+      jwksTls: { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey },
+      ...fast,
+    })
+    const principal = await auth.authenticate(bearer(await mtls.sign({ sub: 'mtls-user' })))
+    expect(principal.subject).toBe('mtls-user')
+    expect(mtls.requestCount).toBe(1)
+  })
+
+  it('the OpenSearch jwks.* form with pemcert_content / pemkey_content', async () => {
+    const auth = createAuthenticator({
+      jwks_uri: mtls.jwksUri,
+      jwks: {
+        enable_ssl: true,
+        enable_ssl_client_auth: true,
+        pemtrustedcas_content: tls.ca,
+        pemcert_content: tls.clientCert,
+        pemkey_content: tls.clientKey,
+      },
+      jwks_request_timeout_ms: 1000,
+    })
+    try {
+      const principal = await auth.authenticate(bearer(await mtls.sign({ sub: 'os-user' })))
+      expect(principal.subject).toBe('os-user')
+    } finally {
+      await auth.close()
+    }
+  })
+})

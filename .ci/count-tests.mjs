@@ -27,5 +27,5 @@ for (const r of reports) {
   failed += r.numFailedTests ?? 0
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
 }
-console.log(`test reports: ${reports.length}`)
-console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+console.log(`test reports: ${reports.length}${skipped ? `, ${skipped} tests skipped` : ''}`)
+console.log(`tests: ${passed} passed, ${failed} failed`)

@@ -20,6 +20,7 @@ export default tseslint.config(
       '**/coverage/**',
       '**/node_modules/**',
       '**/.turbo/**',
+      '**/.readme-examples/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -209,11 +209,12 @@ describe('signing key errors are ConfigErrors naming the key', () => {
     const corrupt = Buffer.from(der)
     corrupt[8] = (corrupt[8] ?? 0) ^ 0xff // inside the algorithm OID
     expectKeyConfigError(corrupt.toString('base64'))
-    const truncated = der.subarray(0, der.length - 10)
-    // A truncated SEQUENCE no longer covers the buffer: it is not DER-shaped and is long enough
-    // to be a secret, which is the one safe reading left; the RSA token then fails.
-    const auth = staticAuth({ signingKey: truncated.toString('base64') })
-    return expectAuthFailure(auth.authenticate(bearer(rsToken())), 'alg_not_allowed')
+    // A truncated public key is still key material: never an HMAC secret, which anyone
+    // holding the public key could forge with.
+    expectKeyConfigError(der.subarray(0, der.length - 10).toString('base64'))
+    expectKeyConfigError(der.subarray(0, 40).toString('base64'))
+    const ec = EC256.publicKey.export({ type: 'spki', format: 'der' })
+    expectKeyConfigError(ec.subarray(0, ec.length - 1).toString('base64'))
   })
 
   it('PEM with two blocks, an unknown block type, or a broken body', () => {

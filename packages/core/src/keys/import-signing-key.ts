@@ -120,9 +120,9 @@ function decodeStrictBase64(text: string, name: string): Buffer {
 }
 
 /**
- * A DER SEQUENCE whose length covers the whole buffer and whose first member is a SEQUENCE
+ * A DER SEQUENCE header (whatever length it declares) whose first member is a SEQUENCE
  * (SPKI, certificate) or an INTEGER (PKCS#1). A random secret has this shape with a probability
- * of about 10⁻⁷, and then fails safe with a ConfigError rather than being misread.
+ * of about 3 × 10⁻⁵, and then fails safe with a ConfigError rather than being misread.
  */
 function looksLikeDer(b: Buffer): boolean {
   if (b.length < 4 || b[0] !== 0x30) return false
@@ -135,7 +135,9 @@ function looksLikeDer(b: Buffer): boolean {
     for (let i = 0; i < n; i++) len = len * 256 + (b[2 + i] ?? 0)
     offset = 2 + n
   }
-  if (offset + len !== b.length) return false
+  // The declared length is not compared with the buffer: a truncated or padded public key is
+  // still key material, and must fail as a key instead of becoming an HMAC secret (SEC-030).
+  if (len === 0 || b.length <= offset) return false
   const inner = b[offset]
   return inner === 0x30 || inner === 0x02
 }

@@ -78,7 +78,7 @@ export function createStaticAuthenticator(
 
 /**
  * A key resolver over a fixed list of keys. `kid` is ignored: every key bound to the token's
- * algorithm is a candidate (in configuration order).
+ * algorithm is a candidate (in configuration order), and all of them are tried.
  *
  * @param keys - bound keys
  */
@@ -94,6 +94,7 @@ export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyRe
   return {
     algorithms: new Set(byAlg.keys()),
     generation: 0,
+    maxKeysTried: Number.POSITIVE_INFINITY,
     select: ({ alg }) => byAlg.get(alg) ?? [],
   }
 }
@@ -124,6 +125,7 @@ export function createKeyResolverAuthenticator(
   const subjectPath = compilePath(options.subjectKey)
   const rolesPath = options.rolesKey === undefined ? undefined : compilePath(options.rolesKey)
   const maxTokenBytes = options.maxTokenBytes
+  const maxKeysTried = resolver.maxKeysTried ?? MAX_KEYS_TRIED
   const cache = options.tokenCache
     ? new TokenCache(options.tokenCache.max, options.tokenCache.ttlMs, resolver.generation)
     : undefined
@@ -159,7 +161,7 @@ export function createKeyResolverAuthenticator(
     const keys = isPromiseLike(selected) ? await selected : selected
     if (keys.length === 0) throw new AuthError('key_not_found')
     let verified = false
-    for (let i = 0; i < keys.length && i < MAX_KEYS_TRIED; i++) {
+    for (let i = 0; i < keys.length && i < maxKeysTried; i++) {
       const key = keys[i]
       if (key !== undefined && verifySignature(alg, key, parsed.signingInput, parsed.signature)) {
         verified = true

@@ -90,6 +90,12 @@ export interface KeyResolver {
   select(selector: KeySelector): readonly VerificationKey[] | Promise<readonly VerificationKey[]>
   /** Changes whenever the key set changes; the verified-token cache is dropped when it does. */
   readonly generation: number
+  /**
+   * How many candidate keys one token may be tried against. Remote key sets keep the default
+   * (4: a key set cannot make one token cost many verifications); a static list from the operator
+   * tries every key. @defaultValue 4
+   */
+  readonly maxKeysTried?: number
   /** Stops background work. */
   close?(): void | Promise<void>
 }

@@ -250,3 +250,21 @@ describe('joseToken helper interoperability', () => {
     ).resolves.toBeDefined()
   })
 })
+
+describe('a static list of keys', () => {
+  it('any key may verify, however many share the algorithm (not capped like a remote set)', async () => {
+    const pairs = Array.from({ length: 6 }, () =>
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+    )
+    const auth = staticAuth({ signingKey: pairs.map((p) => pem(p.publicKey)) })
+    for (const p of pairs) {
+      const principal = await auth.authenticate(bearer(await joseToken('ES256', p.privateKey)))
+      expect(principal.subject).toBe('alice')
+    }
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    await expectAuthFailure(
+      auth.authenticate(bearer(await joseToken('ES256', stranger.privateKey))),
+      'signature_invalid',
+    )
+  })
+})

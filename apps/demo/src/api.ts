@@ -1,0 +1,162 @@
+// The protected API, on the framework of your choice, configured exactly as a user would: one
+// authenticator from `openidConnectUrl`, shared by every request, handed to the adapter.
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AuthEvent, Principal } from '@jwtgate/core'
+import * as jwtExpress from '@jwtgate/express'
+import * as jwtFastify from '@jwtgate/fastify'
+import { createAuthenticator, type JwksAuthenticator } from '@jwtgate/jwks'
+import * as jwtKoa from '@jwtgate/koa'
+import express from 'express'
+import Fastify from 'fastify'
+import Koa from 'koa'
+
+/** The frameworks the demo API runs on. */
+export const FRAMEWORKS = ['fastify', 'express', 'koa'] as const
+/** One of {@link FRAMEWORKS}. */
+export type Framework = (typeof FRAMEWORKS)[number]
+
+/** The audience the demo API accepts. */
+export const AUDIENCE = 'jwtgate-demo-api'
+
+/** Options of {@link startApi}. */
+export interface ApiOptions {
+  framework: Framework
+  /** 0 for any. */
+  port: number
+  /** The IdP's discovery document. */
+  openidConnectUrl: string
+  /** The IdP's issuer, required in `iss` and checked against the discovery document. */
+  issuer: string
+  /** Shown in the page's URL hints and allowed by its Content-Security-Policy. */
+  idpOrigin: string
+  /** Receives the key set's and authenticator's events (for the console log). */
+  onEvent?: (event: AuthEvent) => void
+}
+
+/** A running API. */
+export interface ApiServer {
+  readonly url: string
+  readonly framework: Framework
+  /** The one authenticator every request goes through. */
+  readonly authenticator: JwksAuthenticator
+  close(): Promise<void>
+}
+
+const PUBLIC = new URL('../public/', import.meta.url)
+const asset = (name: string) => readFileSync(new URL(name, PUBLIC), 'utf8')
+
+/** Paths served without a token: the page, its assets, and the key-set stats. */
+const SKIP = ['/', '/index.html', '/app.js', '/style.css', '/favicon.ico', '/api/keys']
+
+/**
+ * Starts the API on 127.0.0.1.
+ *
+ * @param options - framework, port and IdP
+ */
+export async function startApi(options: ApiOptions): Promise<ApiServer> {
+  const authenticator = createAuthenticator({
+    openidConnectUrl: options.openidConnectUrl,
+    requiredIssuer: options.issuer,
+    requiredAudience: AUDIENCE,
+    rolesKey: 'roles',
+    // The page lets tokens expire in seconds; keep the leeway short so you can watch it happen.
+    clockSkewToleranceSeconds: 5,
+    onEvent: options.onEvent,
+  })
+  const assets = new Map<string, { type: string; body: string }>([
+    [
+      '/',
+      {
+        type: 'text/html; charset=utf-8',
+        body: asset('index.html').replaceAll('%IDP_ORIGIN%', options.idpOrigin),
+      },
+    ],
+    ['/app.js', { type: 'text/javascript; charset=utf-8', body: asset('app.js') }],
+    ['/style.css', { type: 'text/css; charset=utf-8', body: asset('style.css') }],
+  ])
+  const csp = `default-src 'self'; connect-src 'self' ${options.idpOrigin}; img-src 'self' data:`
+  const handlers = {
+    asset: (path: string) => assets.get(path === '/index.html' ? '/' : path),
+    me: (p: Principal | undefined) =>
+      p && { subject: p.subject, roles: p.roles, claims: p.claims, header: p.header },
+    keys: () => ({ framework: options.framework, ...authenticator.keySet?.stats() }),
+  }
+  const adapterOptions = { skip: SKIP }
+  let server: Server
+  let closeApp = () => Promise.resolve()
+
+  if (options.framework === 'express') {
+    const app = express()
+    app.disable('x-powered-by')
+    app.use(jwtExpress.jwtAuth(authenticator, adapterOptions))
+    app.get('/api/me', (req, res) => res.json(handlers.me(req.auth)))
+    app.get('/api/admin', jwtExpress.requireRoles('admin'), (req, res) =>
+      res.json({ ok: true, message: `welcome, ${req.auth?.subject ?? ''}` }),
+    )
+    app.get('/api/keys', (_req, res) => res.json(handlers.keys()))
+    app.get(/.*/, (req, res) => {
+      const a = handlers.asset(req.path)
+      if (a === undefined) res.status(404).json({ error: 'not_found' })
+      else res.type(a.type).set('content-security-policy', csp).send(a.body)
+    })
+    server = app.listen(options.port, '127.0.0.1')
+  } else if (options.framework === 'fastify') {
+    const app = Fastify()
+    await app.register(jwtFastify.jwtAuth, { authenticator, ...adapterOptions })
+    app.get('/api/me', (request) => handlers.me(request.auth))
+    app.get('/api/admin', { preHandler: jwtFastify.requireRoles('admin') }, (request) => ({
+      ok: true,
+      message: `welcome, ${request.auth?.subject ?? ''}`,
+    }))
+    app.get('/api/keys', () => handlers.keys())
+    app.setNotFoundHandler((request, reply) => {
+      const a = handlers.asset(request.url.split('?')[0] ?? '/')
+      if (a === undefined) return reply.code(404).send({ error: 'not_found' })
+      return reply.type(a.type).header('content-security-policy', csp).send(a.body)
+    })
+    await app.listen({ port: options.port, host: '127.0.0.1' })
+    server = app.server
+    closeApp = () => app.close()
+  } else {
+    const app = new Koa()
+    const admin = jwtKoa.requireRoles('admin')
+    app.use(jwtKoa.jwtAuth(authenticator, adapterOptions))
+    app.use(async (ctx) => {
+      if (ctx.path === '/api/me') ctx.body = handlers.me(ctx.state.auth)
+      else if (ctx.path === '/api/keys') ctx.body = handlers.keys()
+      else if (ctx.path === '/api/admin') {
+        await admin(ctx, () => {
+          ctx.body = { ok: true, message: `welcome, ${ctx.state.auth?.subject ?? ''}` }
+          return Promise.resolve()
+        })
+      } else {
+        const a = handlers.asset(ctx.path)
+        if (a === undefined) {
+          ctx.status = 404
+          ctx.body = { error: 'not_found' }
+        } else {
+          ctx.type = a.type
+          ctx.set('content-security-policy', csp)
+          ctx.body = a.body
+        }
+      }
+    })
+    server = app.listen(options.port, '127.0.0.1')
+  }
+  if (!server.listening) await once(server, 'listening')
+  const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
+  return {
+    url,
+    framework: options.framework,
+    authenticator,
+    async close() {
+      server.closeAllConnections()
+      await closeApp()
+      if (server.listening) await new Promise((resolve) => server.close(resolve))
+      await authenticator.close()
+    },
+  }
+}

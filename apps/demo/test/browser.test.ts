@@ -1,0 +1,137 @@
+// The page, clicked through in Debian's Chromium (headless; never a downloaded browser).
+import { existsSync, mkdirSync } from 'node:fs'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDemo, type Demo } from '../src/demo.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const OUT = new URL('../test-results/', import.meta.url)
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium)
+  console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
+
+describe.skipIf(!hasChromium)('demo page in Chromium', () => {
+  let demo: Demo
+  let browser: Browser
+  let page: Page
+  beforeAll(async () => {
+    demo = await startDemo({ framework: 'fastify' })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    })
+    page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`${demo.url}/`)
+    await page.waitForSelector('body[data-ready="true"]')
+    expect(errors).toEqual([])
+  }, 60_000)
+  afterAll(async () => {
+    await browser.close()
+    await demo.close()
+  })
+
+  const result = async () => ({
+    status: await page.textContent('#result-status'),
+    challenge: await page.textContent('#result-challenge'),
+    body: JSON.parse((await page.textContent('#result-body')) ?? 'null') as Record<string, unknown>,
+  })
+  const click = async (id: string, expectStatus: string) => {
+    await page.click(id)
+    await page.waitForFunction(
+      (s) => document.getElementById('result-status')?.textContent === s,
+      expectStatus,
+    )
+    return result()
+  }
+  const reset = () =>
+    page.evaluate(() => {
+      const el = document.getElementById('result-status')
+      if (el) el.textContent = '…'
+    })
+
+  it('shows the framework and the IdP', async () => {
+    await page.waitForFunction(
+      () => document.getElementById('framework')?.textContent === 'fastify',
+    )
+    expect(await page.textContent('#idp-url')).toBe(demo.idpUrl)
+  })
+
+  it('get a token → header and claims decoded → /api/me 200', async () => {
+    await page.fill('#user', 'alice')
+    await page.click('#get-token')
+    await page.waitForFunction(
+      () => (document.getElementById('token') as HTMLTextAreaElement).value,
+    )
+    const claims = JSON.parse((await page.textContent('#token-claims')) ?? '{}') as object
+    expect(claims).toMatchObject({ sub: 'alice', roles: ['reader'], iss: demo.idpUrl })
+    expect(await page.textContent('#token-header')).toContain('"ES256"')
+    const me = await click('#call-me', '200')
+    expect(me.body).toMatchObject({ subject: 'alice', roles: ['reader'] })
+    expect(me.challenge).toBe('—')
+  })
+
+  it('/api/admin as a reader → 403 insufficient_scope', async () => {
+    await reset()
+    const admin = await click('#call-admin', '403')
+    expect(admin.body).toMatchObject({ error: 'insufficient_roles' })
+    expect(admin.challenge).toBe('Bearer error="insufficient_scope"')
+  })
+
+  it('tamper (add admin, keep the signature) → 401 invalid_token', async () => {
+    await page.click('#tamper')
+    expect(await page.textContent('#token-claims')).toContain('"admin"')
+    await reset()
+    const tampered = await click('#call-admin', '401')
+    expect(tampered.body).toMatchObject({ error: 'signature_invalid' })
+    expect(tampered.challenge).toBe('Bearer realm="jwtgate", error="invalid_token"')
+  })
+
+  it('no token → 401 with a plain challenge', async () => {
+    await reset()
+    const none = await click('#call-anonymous', '401')
+    expect(none.body).toMatchObject({ error: 'token_missing' })
+    expect(none.challenge).toBe('Bearer realm="jwtgate"')
+  })
+
+  it('rotate keys → a new token (new kid) works → the old-key token still works', async () => {
+    await page.click('#get-token') // a clean token with the first key
+    await page.waitForFunction(() =>
+      document.getElementById('token-state')?.textContent?.startsWith('Signed'),
+    )
+    const oldKid = JSON.parse((await page.textContent('#token-header')) ?? '{}') as { kid: string }
+    const fetchesBefore = demo.jwksRequests()
+    await page.click('#rotate')
+    await page.waitForFunction(
+      (kid) => !document.getElementById('idp-keys')?.textContent?.includes(`"signing": "${kid}"`),
+      oldKid.kid,
+    )
+    await page.click('#get-token')
+    await page.waitForFunction(
+      (kid) => !document.getElementById('token-header')?.textContent?.includes(kid),
+      oldKid.kid,
+    )
+    await reset()
+    expect((await click('#call-me', '200')).body).toMatchObject({ subject: 'alice' })
+    expect(demo.jwksRequests()).toBe(fetchesBefore + 1)
+    await page.waitForFunction(() =>
+      document.getElementById('api-keys')?.textContent?.includes('kids'),
+    )
+
+    await page.click('#use-previous')
+    expect(await page.textContent('#token-header')).toContain(oldKid.kid)
+    await reset()
+    expect((await click('#call-me', '200')).body).toMatchObject({ subject: 'alice' })
+
+    mkdirSync(OUT, { recursive: true })
+    await page.screenshot({ path: new URL('demo.png', OUT).pathname, fullPage: true })
+  })
+})

@@ -20,6 +20,8 @@ afterEach(async () => {
 
 /** Fast limits so every fault resolves quickly. */
 const fast = { jwksRequestTimeoutMs: 300, jwksQueuedThreadTimeoutMs: 1000 }
+/** The junk-keys fault generates an RSA key on first use: slow on a loaded CI machine. */
+const patient = { jwksRequestTimeoutMs: 15_000, jwksQueuedThreadTimeoutMs: 15_000 }
 
 async function freePort(): Promise<number> {
   const s = createServer()
@@ -172,10 +174,15 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
 
   it('a set with more keys than maxJwksKeys is rejected', async () => {
     server.injectFault({ type: 'junk-keys', count: 20 })
-    const auth = jwksAuth({ jwksUri: server.jwksUri, maxJwksKeys: 10, ...fast })
+    const events: AuthEvent[] = []
+    const auth = jwksAuth({ jwksUri: server.jwksUri, maxJwksKeys: 10, ...patient }, events)
     await expectAuthFailure(
       auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
       'jwks_unavailable',
+    )
+    const failed = events.find((e) => e.type === 'jwks.fetch_failed')
+    expect(failed && 'reason' in failed ? failed.reason : '').toMatch(
+      /more than maxJwksKeys \(10\)/,
     )
   })
 })
@@ -202,7 +209,7 @@ describe('faults with keys cached (stale-while-error, SEC-133, SEC-136)', () => 
   it('junk keys beside a valid one: the valid key works, the junk is reported', async () => {
     server.injectFault({ type: 'junk-keys', count: 5 })
     const events: AuthEvent[] = []
-    const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast }, events)
+    const auth = jwksAuth({ jwksUri: server.jwksUri, ...patient }, events)
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
     expect(auth.keySet?.stats().keys).toBe(6)
   })

@@ -177,7 +177,7 @@ export function createKeyResolverAuthenticator(
       subject: extractSubject(claims, subjectPath),
       roles: extractRoles(claims, rolesPath),
       claims: deepFreeze(claims),
-      header: deepFreeze(parsed.header),
+      header: parsed.header, // deep-frozen by the parser
       token,
     })
     if (cache !== undefined) {

@@ -161,4 +161,29 @@ describe('TokenCache', () => {
     expect(cache.get('b', 2, 1)).toBeUndefined()
     expect(cache.size).toBe(0)
   })
+
+  it('two tokens sharing the indexed tail are told apart by the whole token', () => {
+    const tail = 'x'.repeat(64)
+    const cache = new TokenCache(10, 60_000, 0)
+    cache.set(principal(`a.${tail}`), 0, 0, undefined)
+    expect(cache.get(`b.${tail}`, 0, 1)).toBeUndefined()
+    expect(cache.get(`a.${tail}`, 0, 1)?.token).toBe(`a.${tail}`)
+    // the second token takes the slot; the first is then a miss, never the wrong principal
+    cache.set(principal(`b.${tail}`), 0, 1, undefined)
+    expect(cache.get(`a.${tail}`, 0, 2)).toBeUndefined()
+    expect(cache.get(`b.${tail}`, 0, 2)?.token).toBe(`b.${tail}`)
+    expect(cache.size).toBe(1)
+  })
+
+  it('an entry hit at least once per max/2 insertions is never evicted (lazy recency)', () => {
+    const cache = new TokenCache(10, 60_000, 0)
+    cache.set(principal('hot'), 0, 0, undefined)
+    for (let i = 0; i < 1000; i++) {
+      cache.set(principal(`cold${i}`), 0, 0, undefined)
+      if (i % 5 === 0) expect(cache.get('hot', 0, 1)?.token).toBe('hot')
+    }
+    expect(cache.size).toBe(10)
+    expect(cache.get('hot', 0, 1)).toBeDefined()
+    expect(cache.get('cold0', 0, 1)).toBeUndefined()
+  })
 })

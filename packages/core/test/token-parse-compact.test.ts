@@ -279,3 +279,33 @@ describe('header parameters (SEC-019, SEC-059..062)', () => {
     ).resolves.toBeDefined()
   })
 })
+
+describe('parsed-header reuse (issue 7)', () => {
+  it('tokens sharing a header segment share one frozen header object; payloads stay separate', async () => {
+    const a = auth()
+    const p1 = await a.authenticate(bearer(hsToken(claims({ sub: 'alice' }))))
+    const p2 = await a.authenticate(bearer(hsToken(claims({ sub: 'bob' }))))
+    expect(p1.subject).toBe('alice')
+    expect(p2.subject).toBe('bob')
+    expect(p2.header).toBe(p1.header)
+    expect(Object.isFrozen(p1.header)).toBe(true)
+  })
+
+  it('a refused header is refused every time, and never poisons a good one', async () => {
+    const a = auth()
+    const bad = mint({ alg: 'HS256', crit: ['exp'] }, claims(), hsSign)
+    for (let i = 0; i < 3; i++)
+      await expectAuthFailure(a.authenticate(bearer(bad)), 'token_malformed')
+    await expect(a.authenticate(bearer(hsToken(claims())))).resolves.toBeDefined()
+  })
+
+  it('a flood of distinct headers neither grows memory without bound nor breaks later tokens', async () => {
+    const a = auth()
+    for (let i = 0; i < 1000; i++) {
+      await expect(
+        a.authenticate(bearer(mint({ alg: 'HS256', kid: `k${i}` }, claims(), hsSign))),
+      ).resolves.toBeDefined()
+    }
+    await expect(a.authenticate(bearer(hsToken(claims())))).resolves.toBeDefined()
+  })
+})

@@ -50,6 +50,8 @@ export function extractSubject(claims: Record<string, unknown>, path: ClaimPath)
   return s
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([])
+
 /**
  * Roles: strings from an array (other entries dropped, never trimmed or comma-split: `" admin"`
  * must not become `"admin"`, CVE-2023-23612), or a comma-separated string (split, trimmed,
@@ -59,7 +61,7 @@ export function extractRoles(
   claims: Record<string, unknown>,
   path: ClaimPath | undefined,
 ): readonly string[] {
-  if (path === undefined) return Object.freeze([])
+  if (path === undefined) return NO_ROLES
   const v = readPath(claims, path)
   let roles: string[]
   if (Array.isArray(v)) {
@@ -72,5 +74,6 @@ export function extractRoles(
   } else {
     roles = []
   }
-  return Object.freeze([...new Set(roles)])
+  if (roles.length === 0) return NO_ROLES
+  return Object.freeze(roles.length === 1 ? roles : [...new Set(roles)])
 }

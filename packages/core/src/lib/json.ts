@@ -20,7 +20,9 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | un
   } catch {
     return undefined
   }
-  if (!withinDepth(text, MAX_JSON_DEPTH)) return undefined
+  if (openings(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH && !withinDepth(text, MAX_JSON_DEPTH)) {
+    return undefined
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -29,6 +31,17 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | un
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
   return value as Record<string, unknown>
+}
+
+/**
+ * Counts `{` and `[` anywhere (native indexOf, no allocation), stopping past `max`. The count is
+ * an upper bound of the nesting depth, so a normal token never needs the exact scan below.
+ */
+function openings(text: string, max: number): number {
+  let n = 0
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > max) return n
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > max) return n
+  return n
 }
 
 /** Counts `{`/`[` nesting outside strings; a linear scan with no allocation. */

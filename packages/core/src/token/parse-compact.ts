@@ -1,22 +1,33 @@
 // Compact JWS parsing (RFC 7515 §7.1) with limits. The header is decoded here; the payload is
 // decoded only after the signature verified (SEC-015, SEC-070), by decodePayload().
 import { AuthError } from '../errors.js'
-import { decodeBase64url, isCanonicalBase64url } from '../lib/base64url.js'
-import { parseJsonObject } from '../lib/json.js'
+import { decodeCanonicalBase64url } from '../lib/base64url.js'
+import { deepFreeze, parseJsonObject } from '../lib/json.js'
 
 /** A token split and checked, header decoded, payload still encoded. */
 export interface ParsedToken {
   readonly token: string
-  readonly header: Record<string, unknown>
+  /** Deep-frozen, and shared between tokens with the same header segment. */
+  readonly header: Readonly<Record<string, unknown>>
   /** `header.payload`, what the signature covers. */
   readonly signingInput: string
   readonly signature: Buffer
-  /** Offsets of the payload segment in `token`. */
-  readonly payloadStart: number
-  readonly payloadEnd: number
+  /** The payload bytes, decoded but not yet parsed (that waits for the signature). */
+  readonly payloadBytes: Buffer
 }
 
 const malformed = (message: string): AuthError => new AuthError('token_malformed', { message })
+
+/**
+ * Headers already decoded and accepted, by their exact base64url segment. Tokens from one issuer
+ * share a handful of headers, so this saves a base64 decode, a UTF-8 check and a JSON.parse per
+ * request. The value is deep-frozen and shared; parsing is pure, so a hit is exactly what a
+ * fresh parse would give. Bounded: cleared when full (a flood of distinct headers only misses).
+ */
+const headerCache = new Map<string, Readonly<Record<string, unknown>>>()
+const HEADER_CACHE_MAX = 256
+/** Longer header segments are not cached (a normal one is under 200 characters). */
+const HEADER_CACHE_MAX_CHARS = 512
 
 /**
  * Splits and checks a compact JWS: size, exactly three parts, canonical base64url segments,
@@ -32,32 +43,44 @@ export function parseCompact(token: string, maxTokenBytes: number): ParsedToken 
   if (d2 === -1 || token.indexOf('.', d2 + 1) !== -1) {
     throw malformed('The token must have exactly three parts')
   }
-  if (
-    d1 === 0 ||
-    !isCanonicalBase64url(token, 0, d1) ||
-    !isCanonicalBase64url(token, d1 + 1, d2) ||
-    !isCanonicalBase64url(token, d2 + 1, token.length)
-  ) {
-    throw malformed('A token part is not canonical base64url')
+  const payloadBytes = d1 === 0 ? undefined : decodeCanonicalBase64url(token.slice(d1 + 1, d2))
+  const signature = payloadBytes && decodeCanonicalBase64url(token.slice(d2 + 1))
+  if (signature === undefined) throw malformed('A token part is not canonical base64url')
+  const segment = token.slice(0, d1)
+  let header = headerCache.get(segment)
+  if (header === undefined) {
+    header = parseHeader(segment)
+    if (segment.length <= HEADER_CACHE_MAX_CHARS) {
+      if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear()
+      headerCache.set(segment, header)
+    }
   }
-  const header = parseJsonObject(decodeBase64url(token, 0, d1))
+  return {
+    token,
+    header,
+    signingInput: token.slice(0, d2),
+    signature,
+    payloadBytes: payloadBytes as Buffer,
+  }
+}
+
+const NESTED_CTY = /^(application\/)?jwt$/i
+
+/** Decodes and checks a header segment; the result is deep-frozen. */
+function parseHeader(segment: string): Readonly<Record<string, unknown>> {
+  const bytes = decodeCanonicalBase64url(segment)
+  if (bytes === undefined) throw malformed('A token part is not canonical base64url')
+  const header = parseJsonObject(bytes)
   if (header === undefined) throw malformed('The token header is not a JSON object')
   if (typeof header.alg !== 'string' || header.alg === '')
     throw malformed('The token header has no alg')
   if (header.crit !== undefined) throw malformed('The token names critical header parameters')
   if (header.b64 !== undefined && header.b64 !== true)
     throw malformed('Unencoded payloads are not supported')
-  if (typeof header.cty === 'string' && /^(application\/)?jwt$/i.test(header.cty)) {
+  if (typeof header.cty === 'string' && NESTED_CTY.test(header.cty)) {
     throw malformed('Nested tokens are not supported')
   }
-  return {
-    token,
-    header,
-    signingInput: token.slice(0, d2),
-    signature: decodeBase64url(token, d2 + 1, token.length),
-    payloadStart: d1 + 1,
-    payloadEnd: d2,
-  }
+  return deepFreeze(header)
 }
 
 /**
@@ -66,9 +89,7 @@ export function parseCompact(token: string, maxTokenBytes: number): ParsedToken 
  * @throws {@link AuthError} token_malformed when it is not a JSON object
  */
 export function decodePayload(parsed: ParsedToken): Record<string, unknown> {
-  const payload = parseJsonObject(
-    decodeBase64url(parsed.token, parsed.payloadStart, parsed.payloadEnd),
-  )
+  const payload = parseJsonObject(parsed.payloadBytes)
   if (payload === undefined) throw malformed('The token payload is not a JSON object')
   return payload
 }

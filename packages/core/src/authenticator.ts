@@ -9,7 +9,7 @@ import { deepFreeze } from './lib/json.js'
 import { createEmitter } from './lib/events.js'
 import { TokenCache } from './token-cache.js'
 import { createExtractor } from './token/extract.js'
-import { decodePayload, parseCompact } from './token/parse-compact.js'
+import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
 import type {
   Authenticator,
   AuthRequest,
@@ -138,7 +138,9 @@ export function createKeyResolverAuthenticator(
   }
   let closed = false
 
-  async function authenticate(request: AuthRequest): Promise<Principal> {
+  // Synchronous unless the resolver must fetch keys: a cache hit or a static key answers (or
+  // throws) without a Promise, so adapters can continue in the same tick.
+  function authenticateNow(request: AuthRequest): Principal | Promise<Principal> {
     const token = extract(request)
     if (cache !== undefined) {
       const hit = cache.get(token, resolver.generation, performance.now())
@@ -158,7 +160,18 @@ export function createKeyResolverAuthenticator(
       throw new AuthError('key_not_found')
     }
     const selected = resolver.select({ alg, kid: kid === '' ? undefined : kid })
-    const keys = isPromiseLike(selected) ? await selected : selected
+    if (isPromiseLike(selected)) {
+      return Promise.resolve(selected).then((keys) => finish(token, parsed, alg, keys))
+    }
+    return finish(token, parsed, alg, selected)
+  }
+
+  function finish(
+    token: string,
+    parsed: ParsedToken,
+    alg: JwsAlgorithm,
+    keys: readonly VerificationKey[],
+  ): Principal {
     if (keys.length === 0) throw new AuthError('key_not_found')
     let verified = false
     for (let i = 0; i < keys.length && i < maxKeysTried; i++) {
@@ -188,8 +201,17 @@ export function createKeyResolverAuthenticator(
     return principal
   }
 
+  function authenticate(request: AuthRequest): Promise<Principal> {
+    try {
+      return Promise.resolve(authenticateNow(request))
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)))
+    }
+  }
+
   return {
     authenticate,
+    authenticateNow,
     challenge: options.challenge,
     async close() {
       if (closed) return

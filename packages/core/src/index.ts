@@ -46,6 +46,7 @@ export {
   createRequestGuard,
   headersOf,
   isAuthenticator,
+  type GuardCallback,
   type GuardOptions,
   type NodeRequestHeaders,
   type RequestGuard,

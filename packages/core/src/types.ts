@@ -52,6 +52,18 @@ export interface Authenticator {
    * @throws {@link AuthError} with one of the codes of DESIGN.md
    */
   authenticate(request: AuthRequest): Promise<Principal>
+  /**
+   * The same checks as {@link Authenticator.authenticate}, without a Promise when none is needed:
+   * it returns the principal, or throws the {@link AuthError}, synchronously whenever the keys are
+   * at hand (a token-cache hit, static keys, keys already in the key set), and returns a Promise
+   * only while keys are being fetched. Adapters use it to continue in the same tick. Optional, so
+   * that any object with `authenticate` and `close` is still an authenticator.
+   *
+   * @param request - headers and URL
+   * @returns the verified principal, or a Promise of it
+   * @throws {@link AuthError} (synchronously, or as the Promise's rejection)
+   */
+  authenticateNow?(request: AuthRequest): Principal | Promise<Principal>
   /** Stops timers and aborts background work. Idempotent. */
   close(): Promise<void>
   /** The `challenge` option it was built with; adapters use it to render responses. */

@@ -88,15 +88,13 @@ export function jwtAuth(
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     guards.set(req, settings)
-    settings.guard.authenticate({ headers: headersOf(req), url: req.originalUrl }).then(
-      (principal) => {
+    // Called back in the same tick on a token-cache hit or with static keys.
+    settings.guard.run({ headers: headersOf(req), url: req.originalUrl }, (e, principal) => {
+      if (e === undefined) {
         req.auth = principal
         next()
-      },
-      (e: unknown) => {
-        fail(e, req, res, next, settings)
-      },
-    )
+      } else fail(e, req, res, next, settings)
+    })
   }
   return Object.assign(middleware, { authenticator })
 }

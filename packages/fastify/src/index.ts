@@ -36,7 +36,7 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
-  onRequestAsyncHookHandler,
+  onRequestHookHandler,
   preHandlerAsyncHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
@@ -78,16 +78,32 @@ function setup(app: FastifyInstance, options: FastifyJwtAuthOptions): void {
   const guard = createRequestGuard(authenticator, { optional, skip, challenge })
   app.decorate('jwtAuthGuard', guard)
   app.decorateRequest('auth', undefined)
-  const onRequest: onRequestAsyncHookHandler = async (request, reply) => {
-    try {
-      request.auth = await guard.authenticate({
-        headers: headersOf(request.raw),
-        url: request.url,
-      })
-    } catch (e) {
-      return fail(e, request, reply, guard, onError)
-    }
-    return undefined
+  // Callback style: on a token-cache hit or with static keys, `done` runs in the same tick.
+  const onRequest: onRequestHookHandler = (request, reply, done) => {
+    guard.run({ headers: headersOf(request.raw), url: request.url }, (e, principal) => {
+      if (e === undefined) {
+        request.auth = principal
+        done()
+      } else if (!(e instanceof AuthError)) {
+        done(e instanceof Error ? e : new Error('The authenticator failed', { cause: e }))
+      } else if (onError === undefined) {
+        // A reply sent from a callback hook ends the request: `done` is not called.
+        const { status, headers, body } = guard.respond(e)
+        void reply.code(status).headers(headers).send(body)
+      } else {
+        // The handler sends a reply or throws; if it does neither, the request goes on.
+        Promise.resolve()
+          .then(() => onError(e, request, reply))
+          .then(
+            () => {
+              if (!reply.sent) done()
+            },
+            (err: unknown) => {
+              done(err instanceof Error ? err : new Error(String(err)))
+            },
+          )
+      }
+    })
   }
   app.addHook('onRequest', onRequest)
   if (!given) app.addHook('onClose', () => authenticator.close())

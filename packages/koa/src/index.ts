@@ -81,19 +81,24 @@ export function jwtAuth(
     guard: createRequestGuard(authenticator, adapterOptions),
     onError: adapterOptions.onError,
   }
-  const middleware = async (ctx: Context, next: Next): Promise<unknown> => {
+  const middleware = (ctx: Context, next: Next): Promise<unknown> => {
     ;(ctx.state as Record<symbol, Settings>)[GUARD] = settings
-    let principal: Principal | undefined
-    try {
-      principal = await settings.guard.authenticate({
-        headers: headersOf(ctx.req),
-        url: ctx.originalUrl,
+    // One Promise per request; on a token-cache hit or with static keys the guard answers in
+    // this tick and the next middleware starts at once.
+    return new Promise((resolve, reject) => {
+      settings.guard.run({ headers: headersOf(ctx.req), url: ctx.originalUrl }, (e, principal) => {
+        if (e === undefined) {
+          ctx.state.auth = principal
+          resolve(next())
+          return
+        }
+        try {
+          resolve(fail(e, ctx, settings))
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)))
+        }
       })
-    } catch (e) {
-      return fail(e, ctx, settings)
-    }
-    ctx.state.auth = principal
-    return next()
+    })
   }
   return Object.assign(middleware, { authenticator })
 }

@@ -28,6 +28,9 @@ export interface GuardOptions {
   challenge?: boolean
 }
 
+/** What {@link RequestGuard.run} calls back with. */
+export type GuardCallback = (error: unknown, principal?: Principal) => void
+
 /** The request-independent part of an adapter, built once at start-up. */
 export interface RequestGuard {
   /** The authenticator every request goes through. */
@@ -43,6 +46,17 @@ export interface RequestGuard {
    * @throws {@link AuthError} for every other failure
    */
   authenticate(request: AuthRequest): Promise<Principal | undefined>
+  /**
+   * {@link RequestGuard.authenticate} for callback-style frameworks: `done` is called exactly once,
+   * in the same tick when no key has to be fetched (a token-cache hit, static keys), so a cache hit
+   * costs no Promise and no microtask.
+   *
+   * @param request - headers and URL
+   * @param done - `(undefined, principal)` on success (principal undefined when skipped or, in
+   *   optional mode, no token was presented), `(error)` otherwise: an {@link AuthError}, or an
+   *   `Error` when the authenticator broke its contract (never `undefined`)
+   */
+  run(request: AuthRequest, done: GuardCallback): void
   /**
    * Renders an error as status, headers and JSON body.
    *
@@ -86,9 +100,41 @@ export function createRequestGuard(
   const optional = options.optional === true
   const isSkipped = compileSkip(options.skip)
   const renderOptions = { challenge }
+  const now =
+    authenticator.authenticateNow?.bind(authenticator) ??
+    ((request: AuthRequest) => authenticator.authenticate(request))
+  const settle = (error: unknown, done: GuardCallback): void => {
+    if (optional && error instanceof AuthError && error.code === 'token_missing') done(undefined)
+    // `done(undefined)` means success: a broken authenticator rejecting with nothing must not pass.
+    else done(error ?? new Error('The authenticator failed without an error'))
+  }
   return {
     authenticator,
     challenge,
+    run(request, done) {
+      if (isSkipped !== undefined && isSkipped(pathOf(request.url))) {
+        done(undefined)
+        return
+      }
+      let result: Principal | Promise<Principal>
+      try {
+        result = now(request)
+      } catch (e) {
+        settle(e, done)
+        return
+      }
+      // `done` runs outside the try: a throw from the framework's continuation is not an auth error.
+      if (isThenable(result)) {
+        result.then(
+          (principal) => {
+            done(undefined, principal)
+          },
+          (e: unknown) => {
+            settle(e, done)
+          },
+        )
+      } else done(undefined, result)
+    },
     async authenticate(request) {
       if (isSkipped !== undefined && isSkipped(pathOf(request.url))) return undefined
       if (!optional) return authenticator.authenticate(request)
@@ -121,6 +167,10 @@ export function assertRoles(
   checkRoles(principal, roles, mode)
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>>).then === 'function'
+}
+
 function pathOf(url: string | undefined): string {
   if (url === undefined) return '/'
   const q = url.indexOf('?')
@@ -145,15 +195,23 @@ function compileSkip(rule: SkipRule | undefined): ((path: string) => boolean) | 
 export interface NodeRequestHeaders {
   headers: AuthRequest['headers']
   headersDistinct?: AuthRequest['headers'] | undefined
+  rawHeaders?: readonly string[] | undefined
 }
 
 /**
- * The headers an adapter passes to `authenticate`: Node's `headersDistinct` (so that a repeated
- * `Authorization` header is seen and rejected), or `headers` where a request object lacks it
- * (injected test requests, some proxies' shims).
+ * The headers an adapter passes to `authenticate`: Node's `headers` when no header name is
+ * repeated, else `headersDistinct` (so that a repeated `Authorization` header, which `headers`
+ * silently drops, is seen and rejected), or `headers` where a request object has neither
+ * `rawHeaders` nor `headersDistinct` (injected test requests, some proxies' shims).
+ *
+ * `headers` has one key per distinct (lower-cased) name of `rawHeaders`, so equal counts prove
+ * that nothing was repeated; that check is cheaper than building `headersDistinct`.
  *
  * @param message - a Node `IncomingMessage` or lookalike
  */
 export function headersOf(message: NodeRequestHeaders): AuthRequest['headers'] {
-  return message.headersDistinct ?? message.headers
+  const headers = message.headers
+  const raw = message.rawHeaders
+  if (raw !== undefined && raw.length === 2 * Object.keys(headers).length) return headers
+  return message.headersDistinct ?? headers
 }

@@ -59,7 +59,9 @@ export interface JwtAuthMiddleware extends RequestHandler {
   readonly authenticator: Authenticator
 }
 
-const guards = new WeakMap<Request, Settings>()
+/** Where `requireRoles` finds the settings of the `jwtAuth` that ran before it. */
+const SETTINGS = Symbol('jwtgate.settings')
+type WithSettings = Request & { [SETTINGS]?: Settings }
 
 interface Settings {
   guard: RequestGuard
@@ -87,7 +89,7 @@ export function jwtAuth(
     onError: adapterOptions.onError,
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    guards.set(req, settings)
+    ;(req as WithSettings)[SETTINGS] = settings
     // Called back in the same tick on a token-cache hit or with static keys.
     settings.guard.run({ headers: headersOf(req), url: req.originalUrl }, (e, principal) => {
       if (e === undefined) {
@@ -131,7 +133,7 @@ function rolesMiddleware(roles: readonly string[], mode: 'any' | 'all'): Request
     try {
       assertRoles(req.auth, roles, mode)
     } catch (e) {
-      fail(e, req, res, next, guards.get(req))
+      fail(e, req, res, next, (req as WithSettings)[SETTINGS])
       return
     }
     next()

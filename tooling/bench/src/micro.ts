@@ -1,0 +1,268 @@
+// Micro-benchmark: the same tokens through the raw node:crypto floor, @jwtgate/core (token cache
+// off and on), jose, fast-jwt (cache off and on) and jsonwebtoken, per algorithm.
+import { createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
+import { createStaticAuthenticator, type AuthRequest } from '@jwtgate/core'
+import { createVerifier } from 'fast-jwt'
+import { importSPKI, jwtVerify } from 'jose'
+import jsonwebtoken from 'jsonwebtoken'
+import { median, throughputAsync, throughputSync, type Op } from './measure.js'
+import { ALGS, AUD, ISS, makeKey, mintMany, tampered, type Alg, type BenchKey } from './tokens.js'
+
+/** Contender names, in table order. */
+export const CONTENDERS = [
+  'raw node:crypto',
+  'jwtgate',
+  'jwtgate (cache)',
+  'fast-jwt',
+  'fast-jwt (cache)',
+  'jose',
+  'jsonwebtoken',
+] as const
+/** One contender. */
+export type Contender = (typeof CONTENDERS)[number]
+
+/** One cell of the micro-benchmark table. */
+export interface MicroResult {
+  alg: Alg
+  contender: Contender
+  /** Operations per second (median of the rounds), or null when the library cannot verify `alg`. */
+  opsPerSec: number | null
+  /** Microseconds per operation. */
+  usPerOp: number | null
+  /** opsPerSec / the raw floor's opsPerSec. */
+  ratioToRaw: number | null
+  /** Why a contender was skipped. */
+  note?: string
+}
+
+interface Runner {
+  contender: Contender
+  async: boolean
+  op: Op
+  /** Called once with a valid and a tampered token: must accept the first, refuse the second. */
+  check: (valid: string, bad: string) => Promise<void>
+}
+
+const TOKENS = 1024 // distinct tokens per algorithm; a power of two for the index mask
+const MASK = TOKENS - 1
+
+/** The floor: split, verify the signature with node:crypto, decode and JSON.parse the payload. */
+function rawVerifier(key: BenchKey): (token: string) => Record<string, unknown> {
+  const verifyOne =
+    key.secret !== undefined
+      ? (input: string, sig: Buffer) => {
+          const mac = createHmac('sha256', key.secret as Buffer)
+            .update(input)
+            .digest()
+          return mac.length === sig.length && timingSafeEqual(mac, sig)
+        }
+      : key.alg === 'RS256'
+        ? (input: string, sig: Buffer) => verify('sha256', Buffer.from(input), key.verifyKey, sig)
+        : key.alg === 'ES256'
+          ? (input: string, sig: Buffer) =>
+              verify(
+                'sha256',
+                Buffer.from(input),
+                { key: key.verifyKey as KeyObject, dsaEncoding: 'ieee-p1363' },
+                sig,
+              )
+          : (input: string, sig: Buffer) => verify(null, Buffer.from(input), key.verifyKey, sig)
+  return (token) => {
+    const d1 = token.indexOf('.')
+    const d2 = token.lastIndexOf('.')
+    if (!verifyOne(token.slice(0, d2), Buffer.from(token.slice(d2 + 1), 'base64url'))) {
+      throw new Error('invalid signature')
+    }
+    return JSON.parse(Buffer.from(token.slice(d1 + 1, d2), 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >
+  }
+}
+
+async function expectRefusal(fn: () => unknown): Promise<void> {
+  let refused = false
+  try {
+    await fn()
+  } catch {
+    refused = true
+  }
+  if (!refused) throw new Error('accepted a tampered token')
+}
+
+async function runners(key: BenchKey, tokens: readonly string[]): Promise<Runner[]> {
+  const requests: AuthRequest[] = tokens.map((t) => ({ headers: { authorization: `Bearer ${t}` } }))
+  const request = (t: string): AuthRequest => ({ headers: { authorization: `Bearer ${t}` } })
+  const options = { signingKey: key.signingKey, requiredAudience: AUD, requiredIssuer: ISS }
+  const off = createStaticAuthenticator({ ...options, tokenCache: false })
+  const on = createStaticAuthenticator(options)
+  // What the adapters call: synchronous with static keys (`authenticate` wraps it in a Promise).
+  const offNow = off.authenticateNow?.bind(off)
+  const onNow = on.authenticateNow?.bind(on)
+  if (offNow === undefined || onNow === undefined) throw new Error('authenticateNow is missing')
+  const raw = rawVerifier(key)
+  const fastKey = key.secret ?? key.publicPem
+  const fastOff: (token: string) => unknown = createVerifier({
+    key: fastKey,
+    algorithms: [key.alg],
+    allowedAud: AUD,
+    allowedIss: ISS,
+  })
+  const fastOn: (token: string) => unknown = createVerifier({
+    key: fastKey,
+    algorithms: [key.alg],
+    allowedAud: AUD,
+    allowedIss: ISS,
+    cache: 10_000,
+  })
+  const joseKey =
+    key.secret !== undefined
+      ? new Uint8Array(key.secret)
+      : await importSPKI(key.publicPem as string, key.alg)
+  const joseOptions = { algorithms: [key.alg], audience: AUD, issuer: ISS }
+  const jwtOptions: jsonwebtoken.VerifyOptions = {
+    algorithms: [key.alg as jsonwebtoken.Algorithm],
+    audience: AUD,
+    issuer: ISS,
+  }
+  const t = (i: number): string => tokens[i & MASK] as string
+  return [
+    {
+      contender: 'raw node:crypto',
+      async: false,
+      op: (i) => raw(t(i)),
+      check: async (v, b) => {
+        raw(v)
+        await expectRefusal(() => raw(b))
+      },
+    },
+    {
+      contender: 'jwtgate',
+      async: false,
+      op: (i) => offNow(requests[i & MASK] as AuthRequest),
+      check: async (v, b) => {
+        await off.authenticate(request(v))
+        await offNow(request(v))
+        await expectRefusal(() => off.authenticate(request(b)))
+        await expectRefusal(() => offNow(request(b)))
+      },
+    },
+    {
+      contender: 'jwtgate (cache)',
+      async: false,
+      op: (i) => onNow(requests[i & MASK] as AuthRequest),
+      check: async (v, b) => {
+        await on.authenticate(request(v))
+        await expectRefusal(() => on.authenticate(request(b)))
+        await expectRefusal(() => onNow(request(b)))
+        for (const r of requests) await on.authenticate(r) // fill: the run measures hits
+      },
+    },
+    {
+      contender: 'fast-jwt',
+      async: false,
+      op: (i) => fastOff(t(i)),
+      check: async (v, b) => {
+        fastOff(v)
+        await expectRefusal(() => fastOff(b))
+      },
+    },
+    {
+      contender: 'fast-jwt (cache)',
+      async: false,
+      op: (i) => fastOn(t(i)),
+      check: async (v, b) => {
+        fastOn(v)
+        await expectRefusal(() => fastOn(b))
+        for (const token of tokens) fastOn(token)
+      },
+    },
+    {
+      contender: 'jose',
+      async: true,
+      op: (i) => jwtVerify(t(i), joseKey, joseOptions),
+      check: async (v, b) => {
+        await jwtVerify(v, joseKey, joseOptions)
+        await expectRefusal(() => jwtVerify(b, joseKey, joseOptions))
+      },
+    },
+    {
+      contender: 'jsonwebtoken',
+      async: false,
+      op: (i) => jsonwebtoken.verify(t(i), key.publicPem, jwtOptions),
+      check: async (v, b) => {
+        jsonwebtoken.verify(v, key.publicPem, jwtOptions)
+        await expectRefusal(() => jsonwebtoken.verify(b, key.publicPem, jwtOptions))
+      },
+    },
+  ]
+}
+
+/** Settings of one micro-benchmark run. */
+export interface MicroSettings {
+  /** Interleaved rounds; each contender's figure is the median. */
+  rounds: number
+  /** Milliseconds per contender per round. */
+  ms: number
+  log: (line: string) => void
+}
+
+/** Runs the micro-benchmark for every algorithm. */
+export async function runMicro(settings: MicroSettings): Promise<MicroResult[]> {
+  const results: MicroResult[] = []
+  for (const alg of ALGS) {
+    const key = makeKey(alg)
+    const tokens = mintMany(key, TOKENS)
+    const valid = tokens[0] as string
+    const bad = tampered(valid)
+    const usable: Runner[] = []
+    const skipped = new Map<Contender, string>()
+    for (const r of await runners(key, tokens)) {
+      try {
+        await r.check(valid, bad)
+        usable.push(r)
+      } catch (err) {
+        skipped.set(r.contender, err instanceof Error ? err.message : String(err))
+      }
+    }
+    const samples = new Map<Contender, number[]>()
+    for (const r of usable) {
+      // warm-up (JIT), not recorded
+      if (r.async) await throughputAsync(r.op, Math.min(200, settings.ms))
+      else throughputSync(r.op, Math.min(200, settings.ms))
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const r of usable) {
+        const ops = r.async
+          ? await throughputAsync(r.op, settings.ms)
+          : throughputSync(r.op, settings.ms)
+        const list = samples.get(r.contender) ?? []
+        list.push(ops)
+        samples.set(r.contender, list)
+      }
+    }
+    const rawOps = median(samples.get('raw node:crypto') ?? [Number.NaN])
+    for (const contender of CONTENDERS) {
+      const s = samples.get(contender)
+      const ops = s === undefined ? null : median(s)
+      const row: MicroResult = {
+        alg,
+        contender,
+        opsPerSec: ops,
+        usPerOp: ops === null ? null : 1e6 / ops,
+        ratioToRaw: ops === null ? null : ops / rawOps,
+      }
+      const note = skipped.get(contender)
+      if (note !== undefined) row.note = note
+      results.push(row)
+      settings.log(
+        `  ${alg.padEnd(6)} ${contender.padEnd(18)} ${
+          ops === null
+            ? `n/a (${note ?? ''})`
+            : `${Math.round(ops).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / ops).toFixed(2).padStart(7)} µs  ${(ops / rawOps).toFixed(2)}× raw`
+        }`,
+      )
+    }
+  }
+  return results
+}

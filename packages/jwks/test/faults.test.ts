@@ -18,9 +18,12 @@ afterEach(async () => {
   server.resetCounts()
 })
 
-/** Fast limits so every fault resolves quickly. */
-const fast = { jwksRequestTimeoutMs: 300, jwksQueuedThreadTimeoutMs: 1000 }
-/** The junk-keys fault generates an RSA key on first use: slow on a loaded CI machine. */
+/** Short enough for the timeout cases to be quick, long enough for a loaded CI machine's good fetches. */
+const fast = { jwksRequestTimeoutMs: 1000, jwksQueuedThreadTimeoutMs: 3000 }
+/**
+ * For faults that must fail for their own reason, not a timeout: the junk-keys fault generates an
+ * RSA key on first use and the gzip bomb compresses on the fly, both slow on a loaded CI machine.
+ */
 const patient = { jwksRequestTimeoutMs: 15_000, jwksQueuedThreadTimeoutMs: 15_000 }
 
 async function freePort(): Promise<number> {
@@ -38,7 +41,7 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
     ['HTTP 204', { type: 'status', status: 204 }, 'http_204'],
     ['invalid JSON', { type: 'invalid-json' }, 'invalid_jwks'],
     ['HTML error page', { type: 'html' }, 'invalid_jwks'],
-    ['delay past the timeout', { type: 'delay', ms: 1000 }, 'timeout'],
+    ['delay past the timeout', { type: 'delay', ms: 3000 }, 'timeout'],
     ['a server that never answers', { type: 'hang' }, 'timeout'],
     ['slow-loris body', { type: 'trickle', intervalMs: 50 }, 'timeout'],
     ['connection reset mid-body', { type: 'reset', afterBytes: 20 }, 'reset'],
@@ -59,7 +62,10 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
   it.each(faults)('%s', async (_name, fault, reason) => {
     server.injectFault(fault)
     const events: AuthEvent[] = []
-    const auth = jwksAuth({ jwksUri: server.jwksUri, ...fast }, events)
+    // Only the timeout cases need the short deadline; the others must fail for their own reason
+    // even on a loaded machine.
+    const deadlines = reason === 'timeout' ? fast : patient
+    const auth = jwksAuth({ jwksUri: server.jwksUri, ...deadlines }, events)
     const err = await expectAuthFailure(
       auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
       'jwks_unavailable',
@@ -190,7 +196,7 @@ describe('faults with no key cached yet → jwks_unavailable (503, Retry-After)'
 describe('faults with keys cached (stale-while-error, SEC-133, SEC-136)', () => {
   it.each([
     ['HTTP 500', { type: 'status', status: 500 }],
-    ['timeout', { type: 'delay', ms: 1000 }],
+    ['timeout', { type: 'delay', ms: 3000 }],
     ['invalid JSON', { type: 'invalid-json' }],
     ['connection reset', { type: 'reset' }],
   ] as const)('%s: known keys keep verifying; a new kid → jwks_unavailable', async (_n, fault) => {

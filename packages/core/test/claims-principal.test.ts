@@ -117,6 +117,12 @@ describe('roles (SEC-079)', () => {
     expect(await roles('a,a, b')).toEqual(['a', 'b'])
   })
 
+  it('deduplication keeps first occurrences in order, for short and long lists alike', async () => {
+    expect(await roles(['b', 'a', 'b', 'c', 'a'])).toEqual(['b', 'a', 'c'])
+    const long = Array.from({ length: 40 }, (_, i) => `r${String(i % 20)}`)
+    expect(await roles(long)).toEqual(Array.from({ length: 20 }, (_, i) => `r${String(i)}`))
+  })
+
   it.each([[{ admin: true }], [5], [null], [undefined]])('%j → no roles', async (v) => {
     expect(await roles(v)).toEqual([])
   })
@@ -151,5 +157,19 @@ describe('principal', () => {
     expect(Object.isFrozen(p.claims)).toBe(true)
     expect(Object.isFrozen((p.claims.nested as { x: unknown }).x)).toBe(true)
     expect(() => (p.roles as string[]).push('admin')).toThrow(TypeError)
+  })
+
+  it('freezing reaches objects inside arrays and an own "__proto__" member', async () => {
+    const extra = JSON.parse(
+      '{"deep":[{"a":{"b":[{"c":1}]}}],"__proto__":{"evil":{"x":1}}}',
+    ) as Record<string, unknown>
+    const p = await auth().authenticate(bearer(hsToken(claims(extra))))
+    const deep = p.claims.deep as { a: { b: { c: number }[] } }[]
+    expect(Object.isFrozen(deep[0]?.a.b[0])).toBe(true)
+    const proto = Object.getOwnPropertyDescriptor(p.claims, '__proto__')?.value as {
+      evil: object
+    }
+    expect(Object.isFrozen(proto.evil)).toBe(true)
+    expect(Object.getPrototypeOf(p.claims)).toBe(Object.prototype)
   })
 })

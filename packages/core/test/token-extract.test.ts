@@ -88,6 +88,19 @@ describe('Authorization header', () => {
     }
   })
 
+  it('a hand-built request without a headers object → token_missing, never a TypeError', async () => {
+    for (const request of [{}, { headers: null }, { headers: 'authorization' }]) {
+      await expectAuthFailure(
+        auth().authenticate(request as unknown as AuthRequest),
+        'token_missing',
+      )
+    }
+    const viaUrl = auth({ jwtUrlParameter: 'jwt' }).authenticate({
+      url: `/x?jwt=${token}`,
+    } as unknown as AuthRequest)
+    await expect(viaUrl).resolves.toBeDefined()
+  })
+
   it('two Authorization values (headersDistinct) → token_malformed; one value in a list is fine (SEC-086)', async () => {
     await expectAuthFailure(
       auth().authenticate(withAuth([`Bearer ${token}`, `Bearer ${forged}`])),

@@ -75,5 +75,14 @@ export function extractRoles(
     roles = []
   }
   if (roles.length === 0) return NO_ROLES
-  return Object.freeze(roles.length === 1 ? roles : [...new Set(roles)])
+  return Object.freeze(unique(roles))
+}
+
+/** First occurrences, in order; a short list is scanned instead of building a Set. */
+function unique(roles: string[]): string[] {
+  if (roles.length < 2) return roles
+  if (roles.length > 16) return [...new Set(roles)]
+  const out: string[] = []
+  for (const r of roles) if (!out.includes(r)) out.push(r)
+  return out
 }

@@ -67,9 +67,14 @@ function withinDepth(text: string, max: number): boolean {
 
 /** Deep-freezes a parsed JSON value so a cached principal cannot be mutated by one request (SEC-092). */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  Object.freeze(value)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) deepFreeze(value[i])
+  } else {
+    // for-in allocates no key array; own keys only (a polluted prototype is not ours to freeze).
+    const record = value as Record<string, unknown>
+    for (const key in record) if (Object.hasOwn(record, key)) deepFreeze(record[key])
   }
   return value
 }

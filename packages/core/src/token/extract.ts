@@ -23,7 +23,10 @@ export function createExtractor(jwtHeader: string, jwtUrlParameter: string | und
   const lower = jwtHeader.toLowerCase()
   const isAuthorization = lower === 'authorization'
   return (request) => {
-    const raw = readHeader(request.headers, lower)
+    // A hand-built request without a headers object is a request without a token, not a crash.
+    const headers = request.headers as AuthRequest['headers'] | null | undefined
+    const raw =
+      typeof headers === 'object' && headers !== null ? readHeader(headers, lower) : undefined
     if (raw !== undefined) return fromCredential(raw, isAuthorization)
     if (jwtUrlParameter !== undefined && request.url !== undefined) {
       const fromUrl = readQuery(request.url, jwtUrlParameter)

@@ -42,6 +42,8 @@ export interface HttpResult {
   errors: number
   /** reqPerSec / the same framework's no-auth reqPerSec. */
   ratioToNoAuth: number
+  /** p99Ms / the same framework's no-auth p99Ms (autocannon resolves latency to 1 ms). */
+  p99RatioToNoAuth: number
 }
 
 /** Settings of the HTTP benchmark. */
@@ -127,6 +129,7 @@ export async function runHttp(settings: HttpSettings): Promise<HttpResult[]> {
               non2xx: r.non2xx,
               errors: r.errors + r.timeouts,
               ratioToNoAuth: Number.NaN,
+              p99RatioToNoAuth: Number.NaN,
             }
             settings.log(
               `  round ${round + 1} ${framework.padEnd(8)} ${label.padEnd(30)} ${Math.round(row.reqPerSec).toLocaleString('en-US').padStart(8)} req/s  p99 ${row.p99Ms} ms${row.non2xx + row.errors > 0 ? `  (${row.non2xx} non-2xx, ${row.errors} errors)` : ''}`,
@@ -156,6 +159,7 @@ export async function runHttp(settings: HttpSettings): Promise<HttpResult[]> {
   for (const row of rows) {
     const base = best.get(`${row.framework}/none`)
     row.ratioToNoAuth = base === undefined ? Number.NaN : row.reqPerSec / base.reqPerSec
+    row.p99RatioToNoAuth = base === undefined ? Number.NaN : row.p99Ms / Math.max(base.p99Ms, 1)
   }
   return rows
 }

@@ -4,19 +4,14 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { createAuthenticator } from '@jwtgate/jwks'
+import { FRAMEWORKS, MODES, type Framework, type Mode } from './http-modes.js'
 import { AUD, ISS } from './tokens.js'
-
-/** Frameworks under test. */
-export const FRAMEWORKS = ['fastify', 'express', 'koa'] as const
-/** One framework. */
-export type Framework = (typeof FRAMEWORKS)[number]
-/** none: no auth; jwtgate / jwtgate-cache: our adapter; peer: the framework's usual JWT plugin. */
-export const MODES = ['none', 'hook', 'jwtgate-cache', 'jwtgate', 'peer'] as const
-/** One configuration. */
-export type Mode = (typeof MODES)[number]
 
 const framework = process.argv[2] as Framework
 const mode = process.argv[3] as Mode
+if (!FRAMEWORKS.includes(framework) || !MODES.includes(mode)) {
+  throw new Error(`usage: http-server.js <${FRAMEWORKS.join('|')}> <${MODES.join('|')}>`)
+}
 const jwksUri = process.env.BENCH_JWKS_URI ?? ''
 const publicKeyPem = process.env.BENCH_PUBLIC_KEY_PEM ?? ''
 

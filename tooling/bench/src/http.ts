@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
 import { MockJwksServer } from '@jwtgate/testing'
-import { FRAMEWORKS, MODES, type Framework, type Mode } from './http-server.js'
+import { FRAMEWORKS, MODES, type Framework, type Mode } from './http-modes.js'
 import { AUD, ISS } from './tokens.js'
 
 /** What each mode is called in the report. */

@@ -20,13 +20,13 @@ const outDir = process.env.BENCH_OUT_DIR ?? (quick ? `${benchDir}.quick/` : unde
 
 log(`jwtgate benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}`)
 log('\nVerification (ops/s, median of interleaved rounds)')
-const micro = await runMicro(quick ? { rounds: 3, ms: 60, log } : { rounds: 9, ms: 250, log })
+const micro = await runMicro(quick ? { rounds: 3, ms: 60, log } : { rounds: 7, ms: 250, log })
 
 log('\nHTTP (autocannon)')
 const http = await runHttp(
   quick
     ? { durationS: 1, warmupS: 0.5, connections: 32, rounds: 1, log }
-    : { durationS: 4, warmupS: 1, connections: 32, rounds: 2, log },
+    : { durationS: 1.5, warmupS: 0.5, connections: 32, rounds: 4, log },
 )
 
 log('\nJWKS')

@@ -198,6 +198,13 @@ async function runners(key: BenchKey, tokens: readonly string[]): Promise<Runner
   ]
 }
 
+const gc = (globalThis as { gc?: () => void }).gc
+
+/** A full collection when the process runs with --expose-gc (as `pnpm bench` does). */
+function collectGarbage(): void {
+  gc?.()
+}
+
 /** Settings of one micro-benchmark run. */
 export interface MicroSettings {
   /** Interleaved rounds; each contender's figure is the median. */
@@ -232,7 +239,14 @@ export async function runMicro(settings: MicroSettings): Promise<MicroResult[]> 
       else throughputSync(r.op, Math.min(200, settings.ms))
     }
     for (let round = 0; round < settings.rounds; round++) {
-      for (const r of usable) {
+      // The order rotates every round, and each slice starts on a collected heap, so that no
+      // contender pays for the garbage of the one before it.
+      const order = [
+        ...usable.slice(round % usable.length),
+        ...usable.slice(0, round % usable.length),
+      ]
+      for (const r of order) {
+        collectGarbage()
         const ops = r.async
           ? await throughputAsync(r.op, settings.ms)
           : throughputSync(r.op, settings.ms)

@@ -128,7 +128,8 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`| CPU | ${m.cpu} × ${m.cores} |`, `| Memory | ${m.memoryGiB} GiB |`)
   out.push(`| OS | ${m.os} |`, `| Node.js | ${m.node} |`, '')
   out.push(
-    'Every contender runs in one process on the same tokens, interleaved round by round, so the',
+    'Every contender runs in one process on the same tokens, interleaved round by round (the order',
+    'rotates each round and every timed slice starts after a full GC), so the',
     'noise of a shared machine mostly cancels out of the ratios; compare ratios, not absolute',
     'figures, across machines.',
     '',
@@ -164,7 +165,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     'autocannon (as a library) in the benchmark process against the server in a child process',
     '(one core each), `GET /me` with one RS256 token from a JWKS endpoint (MockJwksServer),',
-    "keys fetched once at start-up. The best of the rounds is kept; p99 is that round's (autocannon",
+    "keys fetched once at start-up. Four interleaved rounds; the best is kept, as interference on a shared machine only slows a round down; p99 is that round's (autocannon",
     'measures latency in whole milliseconds, so small p99 ratios are coarse).',
     '@fastify/jwt is given the public key directly (it has no JWKS client); express-jwt uses',
     'jwks-rsa with its cache. No maintained Koa JWT plugin is in the comparison. The "empty',

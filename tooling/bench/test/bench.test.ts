@@ -1,0 +1,78 @@
+// `pnpm bench` must run from a fresh clone and exit on its own. This runs the quick mode
+// (BENCH_QUICK=1, ~45 s) into a temporary directory and checks that every part produced its
+// figures. It asserts no speed: benchmarks are benchmarks, not timed tests.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { BenchResults } from '../src/report.js'
+
+const benchDir = fileURLToPath(new URL('../', import.meta.url))
+const out = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'))
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true })
+})
+
+function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', 'dist/main.js'],
+      {
+        cwd: benchDir,
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT_DIR: `${out}/` },
+        // A bench that does not exit on its own (a leaked server or timer) fails here.
+        timeout: 240_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout,
+          stderr,
+        })
+      },
+    )
+  })
+}
+
+describe('pnpm bench (quick mode)', () => {
+  it('runs every part, writes BENCHMARKS.md and results.json, and exits by itself', async () => {
+    const { code, stdout, stderr } = await runQuickBench()
+    expect(code, stderr.slice(-2000)).toBe(0)
+    expect(stdout).toContain('wrote ')
+
+    const md = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8')
+    for (const section of ['## Targets', '## Verification', '## HTTP', '## JWKS', '## Memory']) {
+      expect(md).toContain(section)
+    }
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults
+    expect(r.quick).toBe(true)
+    // Every contender verified (or was marked unsupported with a reason) for every algorithm.
+    for (const alg of ['HS256', 'RS256', 'ES256', 'EdDSA']) {
+      for (const contender of [
+        'raw node:crypto',
+        'jwtgate',
+        'jwtgate (cache)',
+        'fast-jwt',
+        'jose',
+      ]) {
+        const row = r.micro.find((m) => m.alg === alg && m.contender === contender)
+        expect(row?.opsPerSec, `${alg} ${contender}`).toBeGreaterThan(0)
+      }
+    }
+    // Every HTTP configuration answered 2xx only (a 401 would mean a broken set-up, not speed).
+    expect(r.http.length).toBeGreaterThanOrEqual(14)
+    for (const row of r.http)
+      expect(row.non2xx + row.errors, `${row.framework} ${row.mode}`).toBe(0)
+    // Deterministic outcomes, not speeds.
+    expect(r.herd.fetches).toBe(1)
+    expect(r.herd.accepted).toBe(r.herd.requests)
+    expect(r.flood.fetches).toBeLessThanOrEqual(r.flood.fetchBound)
+    expect(r.flood.floodAccepted).toBe(0)
+    expect(r.flood.validAccepted).toBe(r.flood.validRequests)
+    expect(r.targets.length).toBeGreaterThan(0)
+  }, 260_000)
+})

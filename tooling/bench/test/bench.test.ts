@@ -1,6 +1,7 @@
 // `pnpm bench` must run from a fresh clone and exit on its own. This runs the quick mode
 // (BENCH_QUICK=1, ~45 s) into a temporary directory and checks that every part produced its
-// figures. It asserts no speed: benchmarks are benchmarks, not timed tests.
+// figures. It asserts no speed: benchmarks are benchmarks, not timed tests. It loads both cores,
+// so tooling/bench/turbo.json runs it after every other package's tests.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

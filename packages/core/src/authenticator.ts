@@ -7,6 +7,7 @@ import { isJwsAlgorithm } from './keys/algorithms.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
 import { deepFreeze } from './lib/json.js'
 import { createEmitter } from './lib/events.js'
+import { isPromiseLike } from './lib/thenable.js'
 import { TokenCache } from './token-cache.js'
 import { createExtractor } from './token/extract.js'
 import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
@@ -219,10 +220,6 @@ export function createKeyResolverAuthenticator(
       await resolver.close?.()
     },
   }
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown }).then === 'function'
 }
 
 function allowList(options: ResolvedOptions, resolver: KeyResolver): ReadonlySet<JwsAlgorithm> {

@@ -84,25 +84,26 @@ function setup(app: FastifyInstance, options: FastifyJwtAuthOptions): void {
       if (e === undefined) {
         request.auth = principal
         done()
-      } else if (!(e instanceof AuthError)) {
-        done(e instanceof Error ? e : new Error('The authenticator failed', { cause: e }))
-      } else if (onError === undefined) {
-        // A reply sent from a callback hook ends the request: `done` is not called.
-        const { status, headers, body } = guard.respond(e)
-        void reply.code(status).headers(headers).send(body)
-      } else {
-        // The handler sends a reply or throws; if it does neither, the request goes on.
-        Promise.resolve()
-          .then(() => onError(e, request, reply))
-          .then(
-            () => {
-              if (!reply.sent) done()
-            },
-            (err: unknown) => {
-              done(err instanceof Error ? err : new Error(String(err)))
-            },
-          )
+        return
       }
+      let handled: unknown
+      try {
+        handled = fail(e, request, reply, guard, onError)
+      } catch (err) {
+        done(asError(err))
+        return
+      }
+      // A reply sent from a callback hook ends the request: `done` is not called.
+      if (reply.sent) return
+      // An onError handler still sending, or one that chose to let the request through.
+      Promise.resolve(handled).then(
+        () => {
+          if (!reply.sent) done()
+        },
+        (err: unknown) => {
+          done(asError(err))
+        },
+      )
     })
   }
   app.addHook('onRequest', onRequest)
@@ -154,30 +155,35 @@ export function requireAllRoles(...roles: string[]): preHandlerAsyncHookHandler 
 }
 
 function rolesHook(roles: readonly string[], mode: 'any' | 'all'): preHandlerAsyncHookHandler {
-  return async function (request, reply) {
+  return function (request, reply) {
     try {
       assertRoles(request.auth, roles, mode)
     } catch (e) {
       const guard = request.server.hasDecorator('jwtAuthGuard')
         ? request.server.jwtAuthGuard
         : undefined
-      return fail(e, request, reply, guard, undefined)
+      return Promise.resolve().then(() => fail(e, request, reply, guard, undefined))
     }
-    return undefined
+    return Promise.resolve(undefined)
   }
 }
 
-async function fail(
+/** Sends the AuthError's response, or hands it to `onError`; anything else is rethrown. */
+function fail(
   e: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
   guard: RequestGuard | undefined,
   onError: FastifyAdapterOptions['onError'],
-): Promise<unknown> {
-  if (!(e instanceof AuthError)) throw e
+): unknown {
+  if (!(e instanceof AuthError)) throw asError(e)
   if (onError !== undefined) return onError(e, request, reply)
   const { status, headers, body } = guard ? guard.respond(e) : toHttpResponse(e)
   return reply.code(status).headers(headers).send(body)
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error('The authenticator failed', { cause: e })
 }
 
 export type { Principal } from '@jwtgate/core'

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { AuthError } from '@jwtgate/core'
 import { createStaticAuthenticator, type Authenticator } from '@jwtgate/core'
 import { generateTestKey, MockJwksServer, mintToken, type TestKey } from '@jwtgate/testing'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jwtAuth, requireRoles } from '../src/index.js'
 
@@ -103,6 +103,68 @@ describe('jwtAuth (fastify)', () => {
     expect(res.json()).toEqual({ custom: 'token_malformed' })
     expect(res.headers['www-authenticate']).toBe('Bearer realm="jwtgate", error="invalid_token"')
     await app.close()
+  })
+
+  it('onError that replies (at once or later), or lets the request through', async () => {
+    const cases = [
+      {
+        name: 'replies at once',
+        onError: (err: AuthError, _request: unknown, reply: FastifyReply) =>
+          reply.code(418).send({ mine: err.code }),
+        expect: { status: 418, body: { mine: 'token_malformed' } },
+      },
+      {
+        name: 'replies later',
+        onError: async (err: AuthError, _request: unknown, reply: FastifyReply) => {
+          await new Promise((r) => setTimeout(r, 20))
+          return reply.code(499).send({ later: err.code })
+        },
+        expect: { status: 499, body: { later: 'token_malformed' } },
+      },
+      {
+        name: 'lets the request through',
+        onError: () => undefined,
+        expect: { status: 200, body: { user: null } },
+      },
+    ]
+    for (const c of cases) {
+      const app = Fastify()
+      await app.register(jwtAuth, { authenticator: auth, onError: c.onError })
+      app.get('/', (request) => ({ user: request.auth?.subject ?? null }))
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      try {
+        const res = await fetch(`${url(app)}/`, bearer('x.y.z'))
+        expect(res.status, c.name).toBe(c.expect.status)
+        expect(await res.json(), c.name).toEqual(c.expect.body)
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
+  it('the built-in 401 is sent once when an async onSend hook delays it', async () => {
+    const app = Fastify()
+    app.addHook('onSend', async (_request, reply, payload) => {
+      await new Promise((r) => setTimeout(r, 20))
+      void reply.header('x-on-send', 'yes')
+      return payload
+    })
+    await app.register(jwtAuth, { authenticator: auth })
+    let handled = 0
+    app.get('/', () => {
+      handled++
+      return { ok: true }
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const res = await fetch(`${url(app)}/`, bearer('x.y.z'))
+      expect(res.status).toBe(401)
+      expect(res.headers.get('x-on-send')).toBe('yes')
+      expect(((await res.json()) as { error: string }).error).toBe('token_malformed')
+      expect(handled).toBe(0)
+    } finally {
+      await app.close()
+    }
   })
 
   it('encapsulation: routes in a scope registered before jwtAuth are still protected (fastify-plugin)', async () => {

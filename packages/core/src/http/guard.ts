@@ -2,6 +2,7 @@
 // deciding whether a path is skipped, treating a missing token as "anonymous" in optional mode,
 // checking roles, and rendering an AuthError as a response.
 import { AuthError, ConfigError } from '../errors.js'
+import { isPromiseLike } from '../lib/thenable.js'
 import { checkRoles, type RolesMode } from '../roles.js'
 import type { Authenticator, AuthRequest, Principal } from '../types.js'
 import { toHttpResponse, type AuthErrorResponse } from './to-response.js'
@@ -108,43 +109,42 @@ export function createRequestGuard(
     // `done(undefined)` means success: a broken authenticator rejecting with nothing must not pass.
     else done(error ?? new Error('The authenticator failed without an error'))
   }
+  // The one place skip and optional are decided; `authenticate` is `run` behind a Promise.
+  const run = (request: AuthRequest, done: GuardCallback): void => {
+    if (isSkipped !== undefined && isSkipped(pathOf(request.url))) {
+      done(undefined)
+      return
+    }
+    let result: Principal | Promise<Principal>
+    try {
+      result = now(request)
+    } catch (e) {
+      settle(e, done)
+      return
+    }
+    // `done` runs outside the try: a throw from the framework's continuation is not an auth error.
+    if (isPromiseLike(result)) {
+      result.then(
+        (principal) => {
+          done(undefined, principal)
+        },
+        (e: unknown) => {
+          settle(e, done)
+        },
+      )
+    } else done(undefined, result)
+  }
   return {
     authenticator,
     challenge,
-    run(request, done) {
-      if (isSkipped !== undefined && isSkipped(pathOf(request.url))) {
-        done(undefined)
-        return
-      }
-      let result: Principal | Promise<Principal>
-      try {
-        result = now(request)
-      } catch (e) {
-        settle(e, done)
-        return
-      }
-      // `done` runs outside the try: a throw from the framework's continuation is not an auth error.
-      if (isThenable(result)) {
-        result.then(
-          (principal) => {
-            done(undefined, principal)
-          },
-          (e: unknown) => {
-            settle(e, done)
-          },
-        )
-      } else done(undefined, result)
-    },
-    async authenticate(request) {
-      if (isSkipped !== undefined && isSkipped(pathOf(request.url))) return undefined
-      if (!optional) return authenticator.authenticate(request)
-      try {
-        return await authenticator.authenticate(request)
-      } catch (e) {
-        if (e instanceof AuthError && e.code === 'token_missing') return undefined
-        throw e
-      }
-    },
+    run,
+    authenticate: (request) =>
+      new Promise((resolve, reject) => {
+        run(request, (e, principal) => {
+          if (e === undefined) resolve(principal)
+          else reject(e instanceof Error ? e : new Error('The authenticator failed', { cause: e }))
+        })
+      }),
     respond: (error) => toHttpResponse(error, renderOptions),
   }
 }
@@ -165,10 +165,6 @@ export function assertRoles(
 ): void {
   if (principal === undefined) throw new AuthError('token_missing')
   checkRoles(principal, roles, mode)
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as Partial<PromiseLike<T>>).then === 'function'
 }
 
 function pathOf(url: string | undefined): string {

@@ -184,6 +184,11 @@ export interface JwtAuthOptions {
   algorithms?: readonly JwsAlgorithm[]
   /** Send `WWW-Authenticate` on 401 (and 403). @defaultValue true */
   challenge?: boolean
+  /**
+   * The `realm` of `WWW-Authenticate` challenges: printable ASCII, without a double quote or a backslash.
+   * @defaultValue 'jwtgate'
+   */
+  realm?: string
   /** JWKS endpoint; when set, `@jwtgate/jwks` uses it instead of `signingKey`. */
   jwksUri?: string
   /** OIDC discovery document; its `jwks_uri` is used. */
@@ -233,6 +238,7 @@ export interface ResolvedOptions {
   readonly clockSkewToleranceSeconds: number
   readonly algorithms: readonly JwsAlgorithm[] | undefined
   readonly challenge: boolean
+  readonly realm: string
   readonly jwksUri: string | undefined
   readonly openidConnectUrl: string | undefined
   readonly cacheJwksEndpoint: boolean

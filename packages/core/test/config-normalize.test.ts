@@ -33,6 +33,7 @@ describe('normalizeConfig: defaults', () => {
       subjectKey: 'sub',
       clockSkewToleranceSeconds: 30,
       challenge: true,
+      realm: 'jwtgate',
       cacheJwksEndpoint: true,
       jwksRequestTimeoutMs: 5000,
       jwksQueuedThreadTimeoutMs: 2500,
@@ -49,6 +50,10 @@ describe('normalizeConfig: defaults', () => {
     expect(o.jwtUrlParameter).toBeUndefined()
     expect(Object.isFrozen(o)).toBe(true)
     expect(DEFAULTS.tokenCache).toEqual({ max: 10000, ttlMs: 60000 })
+  })
+
+  it('accepts a realm of printable ASCII', () => {
+    expect(resolved({ realm: 'My API, v2' }).realm).toBe('My API, v2')
   })
 
   it('is idempotent: its output is valid input and normalises to the same options', () => {
@@ -277,6 +282,12 @@ describe('normalizeConfig: errors name the key', () => {
     [{ clockSkewToleranceSeconds: Number.NaN }, 'clockSkewToleranceSeconds'],
     [{ maxTokenBytes: 0 }, 'maxTokenBytes'],
     [{ challenge: 'yes' }, 'challenge'],
+    [{ realm: '' }, 'realm'],
+    [{ realm: 'a"b' }, 'realm'],
+    [{ realm: 'a\\b' }, 'realm'],
+    [{ realm: 'caf\u00e9' }, 'realm'],
+    [{ realm: 'a\nb' }, 'realm'],
+    [{ realm: 7 }, 'realm'],
     [{ 'jwt.enabled': 'maybe' }, 'jwt.enabled'],
     [{ jwtHeader: '' }, 'jwtHeader'],
     [{ jwtHeader: 'Bad Header' }, 'jwtHeader'],

@@ -55,6 +55,7 @@ export const CAMEL_KEYS: ReadonlySet<string> = new Set([
   'clockSkewToleranceSeconds',
   'algorithms',
   'challenge',
+  'realm',
   'jwksUri',
   'openidConnectUrl',
   'cacheJwksEndpoint',

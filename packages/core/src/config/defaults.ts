@@ -6,6 +6,7 @@ export const DEFAULTS = Object.freeze({
   subjectKey: 'sub',
   clockSkewToleranceSeconds: 30,
   challenge: true,
+  realm: 'jwtgate',
   cacheJwksEndpoint: true,
   jwksRequestTimeoutMs: 5000,
   jwksQueuedThreadTimeoutMs: 2500,

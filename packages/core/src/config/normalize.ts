@@ -78,6 +78,7 @@ export function normalizeConfig(input: JwtAuthOptions | Record<string, unknown>)
     ),
     algorithms: algorithms(take('algorithms')),
     challenge: bool(take('challenge'), DEFAULTS.challenge),
+    realm: realm(take('realm')),
     jwksUri,
     openidConnectUrl,
     cacheJwksEndpoint: bool(take('cacheJwksEndpoint'), DEFAULTS.cacheJwksEndpoint),
@@ -221,6 +222,18 @@ function headerName(e: Entry | undefined): string {
   if (!e) return DEFAULTS.jwtHeader
   const v = nonEmptyString(e)
   if (!HEADER_NAME.test(v)) throw new ConfigError(e.name, 'is not a valid HTTP header name')
+  return v
+}
+
+/** A realm goes inside a quoted-string of `WWW-Authenticate`: printable ASCII, no `"` or `\\`. */
+const REALM_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/
+
+function realm(e: Entry | undefined): string {
+  if (!e) return DEFAULTS.realm
+  const v = nonEmptyString(e)
+  if (!REALM_TEXT.test(v)) {
+    throw new ConfigError(e.name, 'must be printable ASCII without " or \\ (it is sent in WWW-Authenticate)')
+  }
   return v
 }
 

@@ -18,6 +18,11 @@ it('the root README examples typecheck (Express, Fastify, Koa)', async () => {
     'fastify',
     'koa',
   ])
+  for (const [i, name] of ['express', 'fastify', 'koa'].entries()) {
+    // A newcomer's first two needs: the install line, and an issuer check in every example.
+    expect(section).toContain(`npm install @jwtgate/${name} ${name}`)
+    expect(blocks[i]).toMatch(/requiredIssuer: /)
+  }
   const dir = join(here, '.readme-examples')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir)

@@ -132,9 +132,12 @@ export function createKeyResolverAuthenticator(
     : undefined
   const emit = createEmitter(options.onEvent)
   if (options.requiredAudience === undefined) {
+    const issuerChecked = policy.issuers !== undefined || resolver.trustedIssuers !== undefined
     emit({
       type: 'config.warning',
-      message: 'requiredAudience is not set: tokens minted for any audience are accepted',
+      message: issuerChecked
+        ? 'requiredAudience is not set: tokens minted for any audience are accepted'
+        : 'neither requiredIssuer nor requiredAudience is set: any token these keys verify is accepted, whoever it was minted by or for',
     })
   }
   let closed = false
@@ -186,7 +189,7 @@ export function createKeyResolverAuthenticator(
     const claims = decodePayload(parsed)
     const nowMs = clock()
     checkTimeClaims(claims, policy, nowMs / 1000)
-    checkIssuerAndAudience(claims, policy)
+    checkIssuerAndAudience(claims, policy, policy.issuers ?? resolver.trustedIssuers)
     const principal: Principal = Object.freeze({
       subject: extractSubject(claims, subjectPath),
       roles: extractRoles(claims, rolesPath),

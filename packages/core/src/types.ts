@@ -108,6 +108,12 @@ export interface KeyResolver {
    * tries every key. @defaultValue 4
    */
   readonly maxKeysTried?: number
+  /**
+   * Issuers learnt at run time (OIDC discovery) whose tokens these keys may verify: when the
+   * `requiredIssuer` option is not set, a token's `iss` must be one of them. An empty set (not
+   * learnt yet) refuses every token with issuer_mismatch; `undefined` adds no issuer check.
+   */
+  readonly trustedIssuers?: ReadonlySet<string> | undefined
   /** Stops background work. */
   close?(): void | Promise<void>
 }

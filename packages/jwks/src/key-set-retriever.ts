@@ -32,12 +32,16 @@ export type RetrievalResult =
       readonly bytes: number
       readonly url: string
       readonly status: number
+      /** The issuer named by the discovery document, when discovery is in use. */
+      readonly issuer?: string | undefined
     }
   | {
       readonly notModified: true
       readonly lifetimeMs: number
       readonly url: string
       readonly status: 304
+      /** The issuer named by the discovery document, when discovery is in use. */
+      readonly issuer?: string | undefined
     }
 
 const ACCEPT = 'application/jwk-set+json, application/json'
@@ -56,6 +60,7 @@ export class KeySetRetriever {
   readonly #options: RetrieverOptions
   readonly #emit: Emit
   #discoveredJwksUri: string | undefined
+  #issuer: string | undefined
 
   /**
    * @param options - resolved options (`jwksUri` or `openidConnectUrl` must be set)
@@ -64,6 +69,14 @@ export class KeySetRetriever {
   constructor(options: RetrieverOptions, emit: Emit = () => undefined) {
     this.#options = options
     this.#emit = emit
+  }
+
+  /**
+   * The issuer named by the discovery document, once discovery succeeded; pinned from then on
+   * (a later document naming another issuer is a failed refresh, reason `discovery_issuer`).
+   */
+  get issuer(): string | undefined {
+    return this.#issuer
   }
 
   /** The JWKS URL in use: configured, or discovered (undefined before discovery). */
@@ -80,6 +93,16 @@ export class KeySetRetriever {
    * @throws {@link FetchError} for transport and HTTP failures, {@link KeySetError} for a bad document
    */
   async retrieve(conditional?: string, signal?: AbortSignal): Promise<RetrievalResult> {
+    // With openidConnectUrl and no requiredIssuer, tokens must name the discovered issuer: learn
+    // it even when jwksUri is set too.
+    if (
+      this.#issuer === undefined &&
+      this.#options.jwksUri !== undefined &&
+      this.#options.openidConnectUrl !== undefined &&
+      this.#options.requiredIssuer === undefined
+    ) {
+      await this.#discover(signal)
+    }
     const url = this.#options.jwksUri ?? this.#discoveredJwksUri ?? (await this.#discover(signal))
     const started = performance.now()
     const etag = this.#options.cacheJwksEndpoint ? conditional : undefined
@@ -99,7 +122,7 @@ export class KeySetRetriever {
           keys: undefined,
           notModified: true,
         })
-        return { notModified: true, lifetimeMs, url, status: 304 }
+        return { notModified: true, lifetimeMs, url, status: 304, issuer: this.#issuer }
       }
       if (res.status !== 200) {
         throw new FetchError(`http_${res.status}`, `The key set endpoint answered ${res.status}`, {
@@ -122,6 +145,7 @@ export class KeySetRetriever {
         bytes: res.body.length,
         url,
         status: 200,
+        issuer: this.#issuer,
       }
       this.#emit({
         type: 'jwks.fetch',
@@ -163,14 +187,7 @@ export class KeySetRetriever {
       const issuer = readPath(doc as Record<string, unknown>, ['issuer'])
       if (typeof jwksUri !== 'string')
         throw new FetchError('discovery_invalid', 'The discovery document has no jwks_uri')
-      // Mix-up protection: the discovered issuer must be one we accept (OIDC Discovery §4.3).
-      const issuers = this.#options.requiredIssuer
-      if (issuers !== undefined && (typeof issuer !== 'string' || !issuers.includes(issuer))) {
-        throw new FetchError(
-          'discovery_issuer',
-          'The discovery document names an issuer that is not required',
-        )
-      }
+      this.#checkIssuer(issuer)
       let parsed: URL
       try {
         parsed = new URL(jwksUri)
@@ -181,10 +198,37 @@ export class KeySetRetriever {
         throw new FetchError('discovery_insecure', 'The discovered jwks_uri is not https')
       }
       this.#discoveredJwksUri = parsed.href
+      this.#issuer = issuer as string
       return parsed.href
     } catch (e) {
       this.#emit({ type: 'jwks.fetch_failed', url, reason: reasonOf(e), durationMs: ms(started) })
       throw e
+    }
+  }
+
+  /**
+   * Mix-up protection (OIDC Discovery §4.3): the discovered issuer must be a required one, and
+   * once learnt it may not change. The message shows both values (they are configuration, not
+   * token data), so a trailing-slash mismatch is plain to see.
+   */
+  #checkIssuer(issuer: unknown): asserts issuer is string {
+    if (typeof issuer !== 'string' || issuer === '') {
+      throw new FetchError('discovery_issuer', 'The discovery document names no issuer')
+    }
+    const required = this.#options.requiredIssuer
+    if (required !== undefined && !required.includes(issuer)) {
+      const slash = required.some((r) => r.replace(/\/$/, '') === issuer.replace(/\/$/, ''))
+      throw new FetchError(
+        'discovery_issuer',
+        `The discovery document names the issuer ${quote(issuer)}, but the required issuer is ` +
+          `${required.map(quote).join(' or ')}${slash ? ' (they differ by a trailing slash)' : ''}`,
+      )
+    }
+    if (this.#issuer !== undefined && issuer !== this.#issuer) {
+      throw new FetchError(
+        'discovery_issuer',
+        `The discovery document now names the issuer ${quote(issuer)}, not ${quote(this.#issuer)}`,
+      )
     }
   }
 
@@ -211,6 +255,16 @@ function header(res: LimitedResponse, name: string): string | undefined {
 
 function ms(started: number): number {
   return Math.round(performance.now() - started)
+}
+
+/** A configured value for a message: quoted, control and bidi characters escaped, cut short. */
+function quote(value: string): string {
+  const cut = value.length > 200 ? `${value.slice(0, 200)}…` : value
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /** A short, stable reason for events: a FetchError reason, or the error's name. */

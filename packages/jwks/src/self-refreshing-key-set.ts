@@ -95,6 +95,11 @@ export class SelfRefreshingKeySet implements KeyResolver {
   #timer: NodeJS.Timeout | undefined
   #refreshTimes: number[] = []
   #consecutiveFailures = 0
+  /** Why the last refresh failed (cleared by a success); the 503's `cause`. */
+  #lastError: unknown
+  /** Tokens must name the discovered issuer: openidConnectUrl without requiredIssuer. */
+  readonly #issuerFromDiscovery: boolean
+  #trustedIssuers: ReadonlySet<string> | undefined
   #nextAttemptMono = 0
   #closed = false
   readonly #stats: KeySetStats = {
@@ -136,12 +141,24 @@ export class SelfRefreshingKeySet implements KeyResolver {
     this.#queueTimeoutMs = options.jwksQueuedThreadTimeoutMs
     this.#rateWindowMs = options.refreshRateLimitTimeWindowMs
     this.#rateCount = options.refreshRateLimitCount
+    this.#issuerFromDiscovery =
+      options.openidConnectUrl !== undefined && options.requiredIssuer === undefined
+    if (this.#issuerFromDiscovery) this.#trustedIssuers = new Set()
     void this.refresh()
   }
 
   /** Changes whenever the set of keys changes (the token cache is dropped then). */
   get generation(): number {
     return this.#generation
+  }
+
+  /**
+   * With `openidConnectUrl` and no `requiredIssuer`: the issuer the discovery document named
+   * (empty until discovery succeeded, so no token is accepted before), which tokens must carry.
+   * Otherwise undefined: the `requiredIssuer` option, if any, decides.
+   */
+  get trustedIssuers(): ReadonlySet<string> | undefined {
+    return this.#trustedIssuers
   }
 
   /**
@@ -187,6 +204,14 @@ export class SelfRefreshingKeySet implements KeyResolver {
         if (this.#closed) return false
         this.#consecutiveFailures = 0
         this.#nextAttemptMono = 0
+        this.#lastError = undefined
+        if (
+          this.#issuerFromDiscovery &&
+          result.issuer !== undefined &&
+          !this.#trustedIssuers?.has(result.issuer)
+        ) {
+          this.#trustedIssuers = new Set([result.issuer])
+        }
         this.#stats.fetches++
         this.#stats.lastRefreshAt = Date.now()
         this.#loadedAtMono = performance.now()
@@ -203,6 +228,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
       } catch (e) {
         if (this.#closed) return false
         this.#consecutiveFailures++
+        this.#lastError = e
         this.#stats.failures++
         this.#stats.lastFailureAt = Date.now()
         this.#stats.lastFailureReason = reasonOf(e)
@@ -346,6 +372,9 @@ export class SelfRefreshingKeySet implements KeyResolver {
     if (this.#refreshTimes.length >= this.#rateCount && this.#refreshTimes[0] !== undefined) {
       waitMs = Math.max(waitMs, this.#refreshTimes[0] + this.#rateWindowMs - now)
     }
-    return new AuthError('jwks_unavailable', { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) })
+    return new AuthError('jwks_unavailable', {
+      retryAfter: Math.max(1, Math.ceil(waitMs / 1000)),
+      ...(this.#lastError === undefined ? {} : { cause: this.#lastError }),
+    })
   }
 }

@@ -48,17 +48,20 @@ export function checkTimeClaims(
 /**
  * Checks `iss` and `aud` when an issuer / audience is required (types are checked only then).
  *
+ * @param issuers - the issuers to require; defaults to the policy's (a key set learnt from
+ *   discovery may supply them instead)
  * @throws {@link AuthError} issuer_mismatch, audience_mismatch, claim_invalid
  */
 export function checkIssuerAndAudience(
   claims: Record<string, unknown>,
   policy: ClaimsPolicy,
+  issuers: ReadonlySet<string> | undefined = policy.issuers,
 ): void {
-  if (policy.issuers !== undefined) {
+  if (issuers !== undefined) {
     const iss = claims.iss
     if (iss === undefined) throw new AuthError('issuer_mismatch')
     if (typeof iss !== 'string') throw invalid('iss', 'must be a string')
-    if (!policy.issuers.has(iss)) throw new AuthError('issuer_mismatch')
+    if (!issuers.has(iss)) throw new AuthError('issuer_mismatch')
   }
   if (policy.audiences !== undefined) {
     const aud = claims.aud

@@ -29,6 +29,20 @@ interface Entry {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /**
+ * Options that turn a check on or name where keys come from: given with the value `undefined`
+ * (`requiredIssuer: process.env.OIDC_ISSUER` with the variable unset) they are a ConfigError,
+ * never silently off (DESIGN.md, Issuer safety). Other options given as `undefined` are unset.
+ */
+const UNDEFINED_IS_AN_ERROR: ReadonlySet<string> = new Set([
+  'signingKey',
+  'jwksUri',
+  'openidConnectUrl',
+  'requiredIssuer',
+  'requiredAudience',
+  'issuers',
+])
+
+/**
  * Validates options and fills in every default. Accepts camelCase {@link JwtAuthOptions}, the
  * OpenSearch `http_authenticator.config` block (snake_case; the whole `http_authenticator` block
  * with `type`, `challenge` and `config` too) and Aiven `user_config` (`jwt.enabled`,
@@ -116,6 +130,11 @@ export function normalizeConfig(input: JwtAuthOptions | Record<string, unknown>)
     onEvent: fn(take('onEvent')) as ((event: AuthEvent) => void) | undefined,
     advanced: advanced(take('advanced')),
   }
+  // Unset security options are left out rather than held as `undefined`, so the output, or a
+  // spread copy of it, is valid input again.
+  for (const key of UNDEFINED_IS_AN_ERROR) {
+    if (Reflect.get(resolved, key) === undefined) Reflect.deleteProperty(resolved, key)
+  }
   return Object.freeze(resolved)
 }
 
@@ -128,6 +147,12 @@ function collect(input: unknown): Map<string, Entry> {
   const tls: Record<string, Entry> = {}
 
   const add = (camel: string, entry: Entry): void => {
+    if (entry.value === undefined && UNDEFINED_IS_AN_ERROR.has(camel)) {
+      throw new ConfigError(
+        entry.name,
+        'is undefined: an unset environment variable? Leave the key out to leave the option unset',
+      )
+    }
     if (entry.value === undefined || entry.value === null) return
     const previous = out.get(camel)
     if (previous) {

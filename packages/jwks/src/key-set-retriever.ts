@@ -198,7 +198,7 @@ export class KeySetRetriever {
         throw new FetchError('discovery_insecure', 'The discovered jwks_uri is not https')
       }
       this.#discoveredJwksUri = parsed.href
-      this.#issuer = issuer as string
+      this.#issuer = issuer
       return parsed.href
     } catch (e) {
       this.#emit({ type: 'jwks.fetch_failed', url, reason: reasonOf(e), durationMs: ms(started) })
@@ -260,7 +260,6 @@ function ms(started: number): number {
 /** A configured value for a message: quoted, control and bidi characters escaped, cut short. */
 function quote(value: string): string {
   const cut = value.length > 200 ? `${value.slice(0, 200)}…` : value
-  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
   return JSON.stringify(cut).replace(
     /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,

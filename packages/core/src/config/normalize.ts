@@ -257,7 +257,10 @@ function realm(e: Entry | undefined): string {
   if (!e) return DEFAULTS.realm
   const v = nonEmptyString(e)
   if (!REALM_TEXT.test(v)) {
-    throw new ConfigError(e.name, 'must be printable ASCII without " or \\ (it is sent in WWW-Authenticate)')
+    throw new ConfigError(
+      e.name,
+      'must be printable ASCII without " or \\ (it is sent in WWW-Authenticate)',
+    )
   }
   return v
 }

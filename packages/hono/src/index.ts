@@ -1,0 +1,291 @@
+/**
+ * `@jwtgate/hono`: JWT bearer authentication middleware for Hono 4 on Node
+ * (`@hono/node-server`).
+ *
+ * The middleware translates the request, calls the shared authenticator and translates the
+ * result; every policy decision lives in `@jwtgate/core`. The principal is at `c.get('auth')`,
+ * typed through Hono's `Variables` ({@link JwtGateEnv}).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { jwtAuth, requireRoles, type JwtGateEnv } from '@jwtgate/hono'
+ *
+ * const app = new Hono<JwtGateEnv>()
+ * app.use(jwtAuth({ jwksUri: 'https://idp.example/jwks.json', requiredAudience: 'api' }))
+ * app.get('/me', (c) => c.json({ user: c.get('auth')?.subject }))
+ * app.get('/admin', requireRoles('admin'), (c) => c.json({ ok: true }))
+ * ```
+ *
+ * @module
+ */
+import {
+  assertRoles,
+  AuthError,
+  ConfigError,
+  createRequestGuard,
+  headersOf,
+  isAuthenticator,
+  toHttpResponse,
+  type Authenticator,
+  type AuthRequest,
+  type GuardOptions,
+  type JwtAuthOptions,
+  type NodeRequestHeaders,
+  type Principal,
+  type RequestGuard,
+  type RolesMode,
+} from '@jwtgate/core'
+import { createAuthenticator } from '@jwtgate/jwks'
+import type { Context, MiddlewareHandler, Next } from 'hono'
+
+/** The variables `jwtAuth` sets on Hono's context. */
+export interface JwtGateVariables {
+  /** The verified principal; undefined on skipped or anonymous (`optional`) requests. */
+  auth: Principal | undefined
+}
+
+/**
+ * Hono's `Env` for an app protected by `jwtAuth`: `new Hono<JwtGateEnv>()` types
+ * `c.get('auth')` and `c.var.auth`. Merge it with your own: `{ Variables: JwtGateVariables & Mine }`.
+ */
+export interface JwtGateEnv {
+  /** See {@link JwtGateVariables}. */
+  Variables: JwtGateVariables
+}
+
+/** Options of the Hono middleware, beside the authentication options. */
+export interface HonoAdapterOptions extends GuardOptions {
+  /**
+   * Handles an {@link AuthError} instead of the built-in JSON response, and returns the
+   * response. Throwing the error instead hands it to `app.onError` (it carries `status` and
+   * `headers`).
+   */
+  onError?: (error: AuthError, c: Context) => Response | Promise<Response>
+}
+
+/**
+ * What `jwtAuth(options)` takes: the authentication options (any form `normalizeConfig`
+ * accepts) and the adapter options in one object.
+ */
+export type HonoJwtAuthOptions = HonoAdapterOptions & (JwtAuthOptions | Record<string, unknown>)
+
+/** The middleware returned by {@link jwtAuth}, with its authenticator for shutdown. */
+export interface JwtAuthMiddleware extends MiddlewareHandler<JwtGateEnv> {
+  /** The shared authenticator; `close()` it when the server stops. */
+  readonly authenticator: Authenticator
+}
+
+/** The adapter's own keys; every other key belongs to the authenticator. */
+const ADAPTER_KEYS = new Set(['optional', 'skip', 'onError', 'challenge'])
+/** Where the route middleware finds the settings of the `jwtAuth` that ran before it. */
+const SETTINGS = 'jwtgate.settings'
+
+/** What a Hono middleware returns: a response, or nothing once `next()` has run. */
+type Outcome = ReturnType<MiddlewareHandler>
+
+interface Settings {
+  guard: RequestGuard
+  onError: HonoAdapterOptions['onError']
+}
+
+/**
+ * Builds the authentication middleware. The authenticator is created once, here.
+ *
+ * @param options - authentication options (JWKS, OIDC or a static key) and adapter options
+ *   (`optional`, `skip`, `challenge`, `onError`) in one object
+ * @returns the middleware; it sets `c.get('auth')`
+ * @throws `ConfigError` for invalid options, at start-up
+ */
+export function jwtAuth(options: HonoJwtAuthOptions): JwtAuthMiddleware
+/**
+ * Builds the authentication middleware around an authenticator you share.
+ *
+ * @param authenticator - from `createAuthenticator` or `createStaticAuthenticator`
+ * @param adapterOptions - `optional`, `skip`, `challenge`, `onError` only
+ * @throws `ConfigError` when `adapterOptions` holds an authentication option (it would be
+ *   silently ignored: the authenticator is already built)
+ */
+export function jwtAuth(
+  authenticator: Authenticator,
+  adapterOptions?: HonoAdapterOptions,
+): JwtAuthMiddleware
+export function jwtAuth(
+  first: HonoJwtAuthOptions | Authenticator,
+  second?: HonoAdapterOptions,
+): JwtAuthMiddleware {
+  const { authenticator, adapter } = split(first, second)
+  const settings: Settings = {
+    guard: createRequestGuard(authenticator, adapter),
+    onError: adapter.onError,
+  }
+  const { guard } = settings
+  const middleware = (c: Context<JwtGateEnv>, next: Next): Outcome => {
+    c.set(SETTINGS as 'auth', settings as never)
+    const request = requestOf(c)
+    // On a token-cache hit or with static keys the guard answers in this tick: no Promise of
+    // ours, the next middleware starts at once.
+    let sync = true
+    let outcome: Outcome | undefined
+    let resume: ((result: Outcome) => void) | undefined
+    guard.run(request, (e, principal) => {
+      const result = proceed(c, next, settings, e, principal)
+      if (sync) outcome = result
+      else resume?.(result)
+    })
+    sync = false
+    return (
+      outcome ??
+      new Promise((resolve) => {
+        resume = resolve
+      })
+    )
+  }
+  return Object.assign(middleware as MiddlewareHandler<JwtGateEnv>, { authenticator })
+}
+
+function proceed(
+  c: Context<JwtGateEnv>,
+  next: Next,
+  settings: Settings,
+  e: unknown,
+  principal: Principal | undefined,
+): Outcome {
+  if (e === undefined) {
+    c.set('auth', principal)
+    return next()
+  }
+  try {
+    return Promise.resolve(fail(e, c, settings))
+  } catch (err) {
+    return Promise.reject(asError(err))
+  }
+}
+
+/**
+ * Splits the two call forms into an authenticator and adapter options; an authentication option
+ * passed beside an authenticator is a ConfigError.
+ */
+function split(
+  first: HonoJwtAuthOptions | Authenticator,
+  second: HonoAdapterOptions | undefined,
+): { authenticator: Authenticator; adapter: HonoAdapterOptions } {
+  if (isAuthenticator(first)) {
+    const adapter = second ?? {}
+    for (const key of Object.keys(adapter)) {
+      if (!ADAPTER_KEYS.has(key))
+        throw new ConfigError(
+          key,
+          'is an authentication option: give it to the authenticator, not beside it',
+        )
+    }
+    return { authenticator: first, adapter }
+  }
+  if (second !== undefined)
+    throw new ConfigError(
+      'adapterOptions',
+      'is only for jwtAuth(authenticator, adapterOptions): put optional, skip and onError in the options object',
+    )
+  const { optional, skip, onError, ...rest } = first as HonoAdapterOptions & Record<string, unknown>
+  const challenge = typeof rest.challenge === 'boolean' ? rest.challenge : undefined
+  return {
+    authenticator: createAuthenticator(rest),
+    adapter: { optional, skip, onError, challenge },
+  }
+}
+
+/**
+ * The request as the authenticator reads it. On `@hono/node-server`, `c.env.incoming` is Node's
+ * `IncomingMessage`: its raw header lines show a repeated `Authorization` header, which the web
+ * `Headers` object would join into one value. Elsewhere the web `Request` is read.
+ */
+function requestOf(c: Context): AuthRequest {
+  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming
+  if (incoming !== undefined && Array.isArray(incoming.rawHeaders)) {
+    return { headers: headersOf(incoming), url: incoming.url }
+  }
+  const raw = c.req.raw
+  const url = new URL(raw.url)
+  return { headers: Object.fromEntries(raw.headers), url: url.pathname + url.search }
+}
+
+type NodeIncoming = NodeRequestHeaders & { url?: string }
+
+/**
+ * Route middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;
+ * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
+ *
+ * @param roles - accepted roles
+ * @example
+ * ```ts
+ * app.delete('/index/:name', requireRoles('admin', 'ops'), handler)
+ * ```
+ */
+export function requireRoles(...roles: string[]): MiddlewareHandler<JwtGateEnv> {
+  return rolesMiddleware(roles, 'any')
+}
+
+/**
+ * Route middleware that needs every one of `roles` (all-of).
+ *
+ * @param roles - required roles
+ * @example
+ * ```ts
+ * app.post('/billing', requireAllRoles('finance', 'approver'), handler)
+ * ```
+ */
+export function requireAllRoles(...roles: string[]): MiddlewareHandler<JwtGateEnv> {
+  return rolesMiddleware(roles, 'all')
+}
+
+/**
+ * Route middleware that needs a principal: 401 token_missing for a request `optional` let
+ * through anonymously.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ ...options, optional: true }))
+ * app.post('/comments', requireAuth(), handler)
+ * ```
+ */
+export function requireAuth(): MiddlewareHandler<JwtGateEnv> {
+  return check((principal) => {
+    if (principal === undefined) throw new AuthError('token_missing')
+  })
+}
+
+function rolesMiddleware(roles: readonly string[], mode: RolesMode): MiddlewareHandler<JwtGateEnv> {
+  return check((principal) => {
+    assertRoles(principal, roles, mode)
+  })
+}
+
+function check(assert: (principal: Principal | undefined) => void): MiddlewareHandler<JwtGateEnv> {
+  return (c, next) => {
+    try {
+      assert(c.get('auth'))
+    } catch (e) {
+      return Promise.resolve(fail(e, c, c.get(SETTINGS as 'auth') as Settings | undefined))
+    }
+    return next()
+  }
+}
+
+/** Renders the AuthError (or hands it to `onError`); anything else is rethrown to Hono. */
+function fail(
+  e: unknown,
+  c: Context,
+  settings: Settings | undefined,
+): Response | Promise<Response> {
+  if (!(e instanceof AuthError)) throw asError(e)
+  if (settings?.onError !== undefined) return settings.onError(e, c)
+  const { status, headers, body } = settings ? settings.guard.respond(e) : toHttpResponse(e)
+  return c.json(body, status, headers)
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error('The authenticator failed', { cause: e })
+}
+
+export type { Principal } from '@jwtgate/core'
+export { AuthError, ConfigError } from '@jwtgate/core'

@@ -1,0 +1,147 @@
+import {
+  assertRoles,
+  AuthError,
+  headersOf,
+  type NodeRequestHeaders,
+  type Principal,
+} from '@jwtgate/core'
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import { HttpAdapterHost, Reflector } from '@nestjs/core'
+import { JwtGateException } from './exception.js'
+import { IS_PUBLIC, JWTGATE_STATE, ROLES, type JwtGateState } from './tokens.js'
+
+/** What a route needs, read from its decorators once and kept. */
+interface Policy {
+  readonly isPublic: boolean
+  readonly roles: readonly string[] | undefined
+}
+
+/** Express's request, or Fastify's with the Node request at `raw`. */
+interface PlatformRequest extends NodeRequestHeaders {
+  raw?: NodeRequestHeaders & { url?: string }
+  url?: string
+  originalUrl?: string
+  auth?: Principal
+}
+
+/**
+ * The guard `JwtGateModule` registers globally (unless `globalGuard: false`; then apply it with
+ * `@UseGuards(JwtAuthGuard)`). It authenticates every HTTP request except `@Public()` routes and
+ * `skip` paths, puts the principal at `request.auth` (read it with `@Auth()`), and enforces
+ * `@Roles()`. A failure is thrown as a {@link JwtGateException}. Other execution contexts
+ * (WebSockets, microservices) are let through: this guard is for HTTP.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  readonly #reflector: Reflector
+  readonly #state: JwtGateState
+  readonly #adapterHost: HttpAdapterHost
+  /** Decorator metadata per controller class, then per handler: read once, not per request. */
+  readonly #policies = new WeakMap<object, WeakMap<object, Policy>>()
+
+  /**
+   * @param reflector - reads the decorators' metadata
+   * @param state - the guard state the module built
+   * @param adapterHost - sets response headers on Express and on Fastify alike
+   */
+  constructor(
+    @Inject(Reflector) reflector: Reflector,
+    @Inject(JWTGATE_STATE) state: JwtGateState,
+    @Inject(HttpAdapterHost) adapterHost: HttpAdapterHost,
+  ) {
+    this.#reflector = reflector
+    this.#state = state
+    this.#adapterHost = adapterHost
+  }
+
+  /**
+   * Authenticates the request. Answers in the same tick on a token-cache hit or with static
+   * keys; returns a Promise only while keys are being fetched.
+   *
+   * @param context - Nest's execution context
+   * @returns true to let the request through
+   * @throws {@link JwtGateException} for an authentication or authorization failure
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true
+    const policy = this.#policyOf(context)
+    if (policy.isPublic) return true
+    const http = context.switchToHttp()
+    const request = http.getRequest<PlatformRequest>()
+    const message = request.raw ?? request
+    let state = 'pending' as 'pending' | 'ok' | 'failed'
+    let failure: Error | undefined
+    let settle: ((error: Error | undefined) => void) | undefined
+    this.#state.guard.run(
+      { headers: headersOf(message), url: request.originalUrl ?? message.url },
+      (e, principal) => {
+        let error: Error | undefined
+        try {
+          this.#admit(e, principal, request, policy)
+        } catch (err) {
+          error = this.#render(err, http.getResponse())
+        }
+        if (settle !== undefined) settle(error)
+        else if (error === undefined) state = 'ok'
+        else {
+          state = 'failed'
+          failure = error
+        }
+      },
+    )
+    if (state === 'ok') return true
+    if (state === 'failed' && failure !== undefined) throw failure
+    return new Promise((resolve, reject) => {
+      settle = (error) => {
+        if (error === undefined) resolve(true)
+        else reject(error)
+      }
+    })
+  }
+
+  #admit(
+    error: unknown,
+    principal: Principal | undefined,
+    request: PlatformRequest,
+    policy: Policy,
+  ): void {
+    if (error !== undefined) throw asError(error)
+    request.auth = principal
+    if (policy.roles !== undefined) assertRoles(principal, policy.roles, 'any')
+  }
+
+  /** An AuthError becomes a JwtGateException, its headers set on the response; others pass. */
+  #render(error: unknown, response: unknown): Error {
+    if (!(error instanceof AuthError)) return asError(error)
+    const rendered = this.#state.guard.respond(error)
+    const adapter = this.#adapterHost.httpAdapter
+    for (const [name, value] of Object.entries(rendered.headers))
+      adapter.setHeader(response, name, value)
+    return new JwtGateException(error, rendered)
+  }
+
+  #policyOf(context: ExecutionContext): Policy {
+    const controller = context.getClass()
+    const handler = context.getHandler()
+    let byHandler = this.#policies.get(controller)
+    if (byHandler === undefined) {
+      byHandler = new WeakMap()
+      this.#policies.set(controller, byHandler)
+    }
+    let policy = byHandler.get(handler)
+    if (policy === undefined) {
+      const targets = [handler, controller]
+      policy = {
+        isPublic:
+          this.#reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true,
+        roles: this.#reflector.getAllAndOverride<readonly string[] | undefined>(ROLES, targets),
+      }
+      byHandler.set(handler, policy)
+    }
+    return policy
+  }
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error('The authenticator failed', { cause: e })
+}

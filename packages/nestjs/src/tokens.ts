@@ -1,0 +1,36 @@
+// Injection tokens and metadata keys shared by the module, the guard and the decorators.
+import type { Authenticator, GuardOptions, JwtAuthOptions, RequestGuard } from '@jwtgate/core'
+
+/** Injection token of the options given to `forRoot` or returned by `forRootAsync`'s factory. */
+export const JWTGATE_OPTIONS = Symbol('jwtgate.options')
+/** Injection token of the {@link JwtGateState} the guard uses. */
+export const JWTGATE_STATE = Symbol('jwtgate.state')
+/** Metadata key set by `@Public()`. */
+export const IS_PUBLIC = 'jwtgate:public'
+/** Metadata key set by `@Roles()`. */
+export const ROLES = 'jwtgate:roles'
+/** Metadata key set by `@Scopes()`. */
+export const SCOPES = 'jwtgate:scopes'
+
+/** Options of the guard, beside the authentication options. */
+export interface NestAdapterOptions extends GuardOptions {
+  /** An authenticator to share instead of building one from the options. */
+  authenticator?: Authenticator
+}
+
+/**
+ * What `JwtGateModule.forRoot(options)` takes and `forRootAsync`'s factory returns: the
+ * authentication options (any form `normalizeConfig` accepts) and the adapter options in one
+ * object, or `{ authenticator, ...adapterOptions }`.
+ */
+export type JwtGateOptions = NestAdapterOptions & (JwtAuthOptions | Record<string, unknown>)
+
+/** The request-independent state of the guard, built once when the module starts. */
+export interface JwtGateState {
+  /** The guard of `@jwtgate/core`: skip, optional, rendering. */
+  readonly guard: RequestGuard
+  /** The authenticator; closed with the application when the module built it. */
+  readonly authenticator: Authenticator
+  /** Whether the module built the authenticator (and so closes it). */
+  readonly owned: boolean
+}

@@ -1,6 +1,6 @@
 import { ConfigError } from '@jwtgate/core'
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common'
-import { IS_PUBLIC, ROLES, SCOPES } from './tokens.js'
+import { ALL_ROLES, IS_PUBLIC, ROLES, SCOPES } from './tokens.js'
 
 /**
  * Marks a route (or every route of a controller) as public: the guard lets it through without
@@ -31,6 +31,23 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  */
 export const Roles = (...roles: string[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ROLES, named('Roles', roles))
+
+/**
+ * Requires every one of `roles` (all-of), like `requireAllRoles` in the other adapters. On a
+ * controller it applies to every route; a route's own `@AllRoles` replaces it. Combined with
+ * `@Roles` on the same route, both must hold.
+ *
+ * @param roles - required roles (at least one)
+ * @throws `ConfigError` without roles, when the class is defined
+ * @example
+ * ```ts
+ * @AllRoles('finance', 'approver')
+ * @Post('billing')
+ * bill() {}
+ * ```
+ */
+export const AllRoles = (...roles: string[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ALL_ROLES, named('AllRoles', roles))
 
 /**
  * Requires every one of `scopes` (all-of, the OAuth convention). Without a principal: 401

@@ -8,12 +8,13 @@ import {
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import { JwtGateException } from './exception.js'
-import { IS_PUBLIC, JWTGATE_STATE, ROLES, type JwtGateState } from './tokens.js'
+import { ALL_ROLES, IS_PUBLIC, JWTGATE_STATE, ROLES, type JwtGateState } from './tokens.js'
 
 /** What a route needs, read from its decorators once and kept. */
 interface Policy {
   readonly isPublic: boolean
   readonly roles: readonly string[] | undefined
+  readonly allRoles: readonly string[] | undefined
 }
 
 /** Express's request, or Fastify's with the Node request at `raw`. */
@@ -28,7 +29,7 @@ interface PlatformRequest extends NodeRequestHeaders {
  * The guard `JwtGateModule` registers globally (unless `globalGuard: false`; then apply it with
  * `@UseGuards(JwtAuthGuard)`). It authenticates every HTTP request except `@Public()` routes and
  * `skip` paths, puts the principal at `request.auth` (read it with `@Auth()`), and enforces
- * `@Roles()`. A failure is thrown as a {@link JwtGateException}. Other execution contexts
+ * `@Roles()` and `@AllRoles()`. A failure is thrown as a {@link JwtGateException}. Other execution contexts
  * (WebSockets, microservices) are let through: this guard is for HTTP.
  */
 @Injectable()
@@ -108,6 +109,7 @@ export class JwtAuthGuard implements CanActivate {
     if (error !== undefined) throw asError(error)
     request.auth = principal
     if (policy.roles !== undefined) assertRoles(principal, policy.roles, 'any')
+    if (policy.allRoles !== undefined) assertRoles(principal, policy.allRoles, 'all')
   }
 
   /** An AuthError becomes a JwtGateException, its headers set on the response; others pass. */
@@ -135,6 +137,10 @@ export class JwtAuthGuard implements CanActivate {
         isPublic:
           this.#reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true,
         roles: this.#reflector.getAllAndOverride<readonly string[] | undefined>(ROLES, targets),
+        allRoles: this.#reflector.getAllAndOverride<readonly string[] | undefined>(
+          ALL_ROLES,
+          targets,
+        ),
       }
       byHandler.set(handler, policy)
     }

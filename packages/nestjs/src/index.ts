@@ -36,7 +36,7 @@
  *
  * @module
  */
-export { Auth, Public, Roles } from './decorators.js'
+export { AllRoles, Auth, Public, Roles } from './decorators.js'
 export { JwtGateException } from './exception.js'
 export { JwtAuthGuard } from './guard.js'
 export {
@@ -46,6 +46,7 @@ export {
   type JwtGateModuleOptions,
 } from './module.js'
 export {
+  ALL_ROLES,
   IS_PUBLIC,
   JWTGATE_OPTIONS,
   JWTGATE_STATE,

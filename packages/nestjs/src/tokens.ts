@@ -9,6 +9,8 @@ export const JWTGATE_STATE = Symbol('jwtgate.state')
 export const IS_PUBLIC = 'jwtgate:public'
 /** Metadata key set by `@Roles()`. */
 export const ROLES = 'jwtgate:roles'
+/** Metadata key set by `@AllRoles()`. */
+export const ALL_ROLES = 'jwtgate:all-roles'
 /** Metadata key set by `@Scopes()`. */
 export const SCOPES = 'jwtgate:scopes'
 

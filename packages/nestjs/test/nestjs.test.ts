@@ -26,6 +26,7 @@ import { APP_FILTER, NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  AllRoles,
   Auth,
   ConfigError,
   JwtAuthGuard,
@@ -76,6 +77,12 @@ class OpsController {
   @Roles('audit')
   @Get('audit')
   audit() {
+    return { ok: true }
+  }
+
+  @AllRoles('ops', 'audit')
+  @Get('both')
+  both() {
     return { ok: true }
   }
 }
@@ -201,6 +208,15 @@ describe.each(['express', 'fastify'] as const)('on %s', (platform) => {
     await expectError(await fetch(`${url}/ops/audit`, bearer(ops)), 'insufficient_roles')
     const audit = await mintToken({ key, claims: { sub: 'a', roles: ['audit'] } })
     expect((await fetch(`${url}/ops/audit`, bearer(audit))).status).toBe(200)
+  })
+
+  it('@AllRoles(): all of, beside the controller-level @Roles', async () => {
+    const both = await mintToken({ key, claims: { sub: 'a', roles: ['ops', 'audit'] } })
+    expect((await fetch(`${url}/ops/both`, bearer(both))).status).toBe(200)
+    const ops = await mintToken({ key, claims: { sub: 'a', roles: ['ops'] } })
+    await expectError(await fetch(`${url}/ops/both`, bearer(ops)), 'insufficient_roles')
+    const audit = await mintToken({ key, claims: { sub: 'a', roles: ['audit'] } })
+    await expectError(await fetch(`${url}/ops/both`, bearer(audit)), 'insufficient_roles')
   })
 
   it('two Authorization lines over a raw socket: 401 token_malformed', async () => {
@@ -377,5 +393,6 @@ describe('configuration errors', () => {
   it('@Roles() without names: ConfigError when the class is defined', () => {
     expect(() => Roles()).toThrow(ConfigError)
     expect(() => Roles('')).toThrow(ConfigError)
+    expect(() => AllRoles()).toThrow(expect.objectContaining({ key: '@AllRoles()' }) as Error)
   })
 })

@@ -9,11 +9,15 @@ import type { AddressInfo } from 'node:net'
 import type { Authenticator, JwtAuthOptions } from '@jwtgate/core'
 import * as jwtExpress from '@jwtgate/express'
 import * as jwtFastify from '@jwtgate/fastify'
+import * as jwtHono from '@jwtgate/hono'
 import * as jwtKoa from '@jwtgate/koa'
+import { serve } from '@hono/node-server'
 import express from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import Koa from 'koa'
+import { startNest } from './nest.js'
 
 export interface AdapterOptions {
   optional?: boolean
@@ -106,10 +110,28 @@ const startKoa: StartApp = (auth, adapter) => {
   return listen(app.listen(0, '127.0.0.1'), () => mw.authenticator.close())
 }
 
+const startHono: StartApp = (auth, adapter) => {
+  const app = new Hono<jwtHono.JwtGateEnv>()
+  const mw =
+    'authenticate' in auth
+      ? jwtHono.jwtAuth(auth, adapter)
+      : jwtHono.jwtAuth({ ...auth, ...adapter })
+  app.use(mw)
+  app.get('/me', (c) => c.json(body(c.get('auth'))))
+  app.get('/admin', jwtHono.requireRoles('admin', 'root'), (c) => c.json({ ok: true }))
+  app.get('/ops-and-audit', jwtHono.requireAllRoles('ops', 'audit'), (c) => c.json({ ok: true }))
+  app.get('/health', (c) => c.json({ ok: true }))
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
+  return listen(server, () => mw.authenticator.close())
+}
+
 /** Every adapter and framework version the suite proves. */
 export const FRAMEWORKS: readonly (readonly [string, StartApp])[] = [
   ['express 5', startExpress(express)],
   ['express 4', startExpress(express4)],
   ['fastify 5', startFastify],
   ['koa 3', startKoa],
+  ['hono 4', startHono],
+  ['nestjs 11 (express)', startNest('express')],
+  ['nestjs 11 (fastify)', startNest('fastify')],
 ]

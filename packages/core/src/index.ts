@@ -65,7 +65,9 @@ export {
   MAX_RSA_BITS,
   MIN_HMAC_BYTES,
   MIN_RSA_BITS,
+  ROCA_REASON,
 } from './keys/algorithms.js'
+export { hasRocaFingerprint, ROCA_PRIMES } from './keys/roca.js'
 export { importSigningKey, importSigningKeys } from './keys/import-signing-key.js'
 export { createEmitter, type Emit } from './lib/events.js'
 export { checkRoles, type RolesMode } from './roles.js'

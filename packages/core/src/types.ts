@@ -137,10 +137,16 @@ export interface JwksTlsOptions {
   /** Passphrase of `key`. */
   passphrase?: string
   /**
-   * Verify the server certificate. Turning this off is explicit and reported as a warning.
+   * Verify the server certificate. Turning this off is explicit and reported as a `config.warning`.
    * @defaultValue true
    */
   rejectUnauthorized?: boolean
+  /**
+   * Check that the server certificate names the host (OpenSearch `jwks.verify_hostnames`).
+   * `false` skips only the host-name check: the certificate chain is still verified against the
+   * trusted CAs. Explicit, and reported as a `config.warning`. @defaultValue true
+   */
+  verifyHostnames?: boolean
 }
 
 /** The verified-token cache settings. */

@@ -1,9 +1,13 @@
+import { createPrivateKey } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, DEFAULTS, normalizeConfig, type ResolvedOptions } from '../src/index.js'
+import { createTlsFixtures } from '@jwtgate/testing'
 import { SECRET_B64 } from './helpers.js'
+
+const TLS = createTlsFixtures()
 
 const resolved = (input: Record<string, unknown>): ResolvedOptions => {
   const out = normalizeConfig(input)
@@ -91,7 +95,7 @@ describe('normalizeConfig: camelCase form', () => {
       maxJwksKeys: 5,
       maxJwksResponseSizeBytes: 1000,
       followSameOriginRedirects: true,
-      jwksTls: { ca: 'CA PEM', rejectUnauthorized: true },
+      jwksTls: { ca: TLS.ca, rejectUnauthorized: true, verifyHostnames: false },
       maxTokenBytes: 4096,
       requireExp: true,
       tokenCache: false,
@@ -104,7 +108,7 @@ describe('normalizeConfig: camelCase form', () => {
     expect(o.requiredIssuer).toEqual(['https://idp.example/'])
     expect(o.tokenCache).toBe(false)
     expect(o.onEvent).toBe(onEvent)
-    expect(o.jwksTls).toEqual({ ca: 'CA PEM', rejectUnauthorized: true })
+    expect(o.jwksTls).toEqual({ ca: TLS.ca, rejectUnauthorized: true, verifyHostnames: false })
   })
 
   it('splits a comma-separated requiredAudience and trims it', () => {
@@ -203,23 +207,45 @@ describe('normalizeConfig: OpenSearch snake_case form', () => {
 
   it('maps jwks.* TLS settings, flat and nested', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jwtgate-'))
-    writeFileSync(join(dir, 'ca.pem'), 'CA FROM FILE')
+    writeFileSync(join(dir, 'ca.pem'), TLS.ca)
+    const key = createPrivateKey(TLS.clientKey)
+      .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' })
+      .toString()
     const flat = resolved({
       'jwks.enable_ssl': true,
       'jwks.pemtrustedcas_filepath': join(dir, 'ca.pem'),
       'jwks.enable_ssl_client_auth': true,
-      'jwks.pemcert_content': 'CERT',
-      'jwks.pemkey_content': 'KEY',
+      'jwks.pemcert_content': TLS.clientCert,
+      'jwks.pemkey_content': key,
       'jwks.pemkey_password': 'pw',
     })
-    expect(flat.jwksTls).toEqual({ ca: 'CA FROM FILE', cert: 'CERT', key: 'KEY', passphrase: 'pw' })
+    expect(flat.jwksTls).toEqual({ ca: TLS.ca, cert: TLS.clientCert, key, passphrase: 'pw' })
     const nested = resolved({
-      jwks: { enable_ssl: true, pemtrustedcas_content: 'CA', trust_all: true },
+      jwks: {
+        enable_ssl: true,
+        pemtrustedcas_content: TLS.ca,
+        trust_all: true,
+        verify_hostnames: false,
+      },
     })
-    expect(nested.jwksTls).toEqual({ ca: 'CA', rejectUnauthorized: false })
+    expect(nested.jwksTls).toEqual({
+      ca: TLS.ca,
+      rejectUnauthorized: false,
+      verifyHostnames: false,
+    })
+    expect(resolved({ jwks: { enable_ssl: true, verify_hostnames: true } }).jwksTls).toEqual({})
     expect(
       resolved({ jwks: { enable_ssl: false, pemtrustedcas_content: 'CA' } }).jwksTls,
     ).toBeUndefined()
+  })
+
+  it('refuses unusable TLS material at start-up, naming the key', () => {
+    expectConfigError(
+      { 'jwks.enable_ssl': true, 'jwks.pemtrustedcas_content': 'CA PEM' },
+      'jwks.pemtrustedcas_content',
+    )
+    expectConfigError({ jwksTls: { ca: 'CA PEM' } }, 'jwksTls.ca')
+    expectConfigError({ jwksTls: { cert: TLS.clientCert, key: TLS.key } }, 'jwksTls.key')
   })
 
   it('rejects an unreadable TLS file, naming the key', () => {

@@ -224,6 +224,20 @@ describe('signing key errors are ConfigErrors naming the key', () => {
     expectKeyConfigError('-----BEGIN PUBLIC KEY-----\nAAAA')
   })
 
+  it('a PEM whose line breaks are literal \\n sequences (an environment-variable accident) says so', () => {
+    const escaped = pem(RSA.publicKey).replace(/\n/g, '\\n')
+    expect(escaped).toContain('\\n')
+    expect(escaped).not.toContain('\n')
+    const err = expectKeyConfigError(escaped)
+    expect(err.message).toContain('contains literal \\n sequences')
+    expect(err.message).toContain('"signingKey"')
+    // CRLF escaped the same way, and an entry of a list is named.
+    const crlf = pem(EC256.publicKey).replace(/\n/g, '\\r\\n')
+    expect(expectKeyConfigError([SECRET_B64, crlf], 'signingKey[1]').message).toContain(
+      'contains literal \\n sequences',
+    )
+  })
+
   it('names the entry of a list', () => {
     expectKeyConfigError([SECRET_B64, 'tooshort'], 'signingKey[1]')
   })

@@ -52,6 +52,19 @@ export function createAuthenticator(
       message: 'signingKey is ignored because a JWKS endpoint is configured',
     })
   }
+  if (resolved.jwksTls?.rejectUnauthorized === false) {
+    emit({
+      type: 'config.warning',
+      message:
+        'jwksTls.rejectUnauthorized is false: the key set server certificate is not verified',
+    })
+  } else if (resolved.jwksTls?.verifyHostnames === false) {
+    emit({
+      type: 'config.warning',
+      message:
+        'jwksTls.verifyHostnames is false: the key set server certificate may name another host',
+    })
+  }
   const keySet = new SelfRefreshingKeySet(resolved, { emit })
   try {
     return Object.assign(createKeyResolverAuthenticator(resolved, keySet), { keySet })

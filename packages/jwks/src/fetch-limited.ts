@@ -4,7 +4,8 @@
 // - The size limit is checked against Content-Length and again while streaming, on decoded
 //   bytes, so neither a chunked body nor a compression bomb is buffered past it (SEC-106, SEC-107).
 // - Redirects are not followed, unless same-origin https ones are allowed (at most 3, SEC-110).
-// - TLS settings are passed to the socket; verification is never switched off implicitly.
+// - TLS settings are passed to the socket; verification is never switched off implicitly
+//   (`verifyHostnames: false` skips the host-name check only, never the chain).
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Readable } from 'node:stream'
@@ -57,6 +58,11 @@ export class FetchError extends Error {
 
 const MAX_REDIRECTS = 3
 
+/** `checkServerIdentity` for `verifyHostnames: false`: accepts any host name. */
+function skipHostname(): undefined {
+  return undefined
+}
+
 /**
  * GETs a URL within a deadline and a size limit.
  *
@@ -92,11 +98,26 @@ export function fetchLimited(url: string, options: FetchLimitedOptions): Promise
     }
     options.signal?.addEventListener('abort', onAbort, { once: true })
 
-    const origin = new URL(url)
+    let origin: URL
+    try {
+      origin = new URL(url)
+    } catch (cause) {
+      fail(new FetchError('invalid_url', 'The URL does not parse', { cause }))
+      return
+    }
+    // Nothing below may throw out of a socket callback (an uncaught exception would end the
+    // process): every synchronous step that can throw is caught and becomes a failed fetch.
     const attempt = (target: URL, hops: number): void => {
-      const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+      try {
+        send(target, hops)
+      } catch (cause) {
+        fail(new FetchError('request_invalid', 'The request could not be sent', { cause }))
+      }
+    }
+    const send = (target: URL, hops: number): void => {
+      const request = target.protocol === 'https:' ? httpsRequest : httpRequest
       const tls = options.tls
-      const req = send(
+      const req = request(
         target,
         {
           method: 'GET',
@@ -109,36 +130,18 @@ export function fetchLimited(url: string, options: FetchLimitedOptions): Promise
                 key: tls.key,
                 passphrase: tls.passphrase,
                 rejectUnauthorized: tls.rejectUnauthorized ?? true,
+                // verifyHostnames: false skips the host-name check only; the chain is verified.
+                ...(tls.verifyHostnames === false ? { checkServerIdentity: skipHostname } : {}),
               }
             : {}),
         },
         (res) => {
-          const status = res.statusCode ?? 0
-          if (status >= 300 && status < 400 && status !== 304) {
-            res.resume()
-            const location = res.headers.location
-            if (!options.followSameOriginRedirects || location === undefined) {
-              fail(new FetchError('redirect', `Redirect (${status}) not followed`))
-              return
-            }
-            const next = new URL(location, target)
-            if (
-              next.origin !== origin.origin ||
-              next.protocol !== 'https:' ||
-              hops >= MAX_REDIRECTS
-            ) {
-              fail(
-                new FetchError(
-                  'redirect',
-                  `Redirect (${status}) to another origin or too many redirects`,
-                ),
-              )
-              return
-            }
-            attempt(next, hops + 1)
-            return
+          try {
+            onResponse(res, target, hops)
+          } catch (cause) {
+            res.destroy()
+            fail(new FetchError('response_invalid', 'The response could not be read', { cause }))
           }
-          readBody(res, target.href)
         },
       )
       current = req
@@ -150,6 +153,37 @@ export function fetchLimited(url: string, options: FetchLimitedOptions): Promise
         )
       })
       req.end()
+    }
+
+    const onResponse = (res: IncomingMessage, target: URL, hops: number): void => {
+      const status = res.statusCode ?? 0
+      if (status >= 300 && status < 400 && status !== 304) {
+        res.resume()
+        const location = res.headers.location
+        if (!options.followSameOriginRedirects || location === undefined) {
+          fail(new FetchError('redirect', `Redirect (${status}) not followed`))
+          return
+        }
+        let next: URL
+        try {
+          next = new URL(location, target)
+        } catch {
+          fail(new FetchError('redirect', `Redirect (${status}) to a Location that does not parse`))
+          return
+        }
+        if (next.origin !== origin.origin || next.protocol !== 'https:' || hops >= MAX_REDIRECTS) {
+          fail(
+            new FetchError(
+              'redirect',
+              `Redirect (${status}) to another origin or too many redirects`,
+            ),
+          )
+          return
+        }
+        attempt(next, hops + 1)
+        return
+      }
+      readBody(res, target.href)
     }
 
     const readBody = (res: IncomingMessage, finalUrl: string): void => {

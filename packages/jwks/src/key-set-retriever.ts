@@ -93,6 +93,8 @@ export class KeySetRetriever {
    * @throws {@link FetchError} for transport and HTTP failures, {@link KeySetError} for a bad document
    */
   async retrieve(conditional?: string, signal?: AbortSignal): Promise<RetrievalResult> {
+    // One deadline for the whole retrieval: discovery and the JWKS request share it.
+    const deadline = performance.now() + this.#options.jwksRequestTimeoutMs
     // With openidConnectUrl and no requiredIssuer, tokens must name the discovered issuer: learn
     // it even when jwksUri is set too.
     if (
@@ -101,14 +103,20 @@ export class KeySetRetriever {
       this.#options.openidConnectUrl !== undefined &&
       this.#options.requiredIssuer === undefined
     ) {
-      await this.#discover(signal)
+      await this.#discover(deadline, signal)
     }
-    const url = this.#options.jwksUri ?? this.#discoveredJwksUri ?? (await this.#discover(signal))
+    const url =
+      this.#options.jwksUri ?? this.#discoveredJwksUri ?? (await this.#discover(deadline, signal))
     const started = performance.now()
     const etag = this.#options.cacheJwksEndpoint ? conditional : undefined
     let res: LimitedResponse
     try {
-      res = await this.#get(url, etag === undefined ? {} : { 'if-none-match': etag }, signal)
+      res = await this.#get(
+        url,
+        etag === undefined ? {} : { 'if-none-match': etag },
+        deadline,
+        signal,
+      )
       if (res.status === 304) {
         if (etag === undefined)
           throw new FetchError('unsolicited_304', 'A 304 answered a request without an ETag')
@@ -165,13 +173,13 @@ export class KeySetRetriever {
     }
   }
 
-  async #discover(signal?: AbortSignal): Promise<string> {
+  async #discover(deadline: number, signal?: AbortSignal): Promise<string> {
     const url = this.#options.openidConnectUrl
     if (url === undefined)
       throw new FetchError('no_url', 'Neither jwksUri nor openidConnectUrl is set')
     const started = performance.now()
     try {
-      const res = await this.#get(url, {}, signal)
+      const res = await this.#get(url, {}, deadline, signal)
       if (res.status !== 200)
         throw new FetchError(`http_${res.status}`, `The discovery endpoint answered ${res.status}`)
       let doc: unknown
@@ -235,10 +243,20 @@ export class KeySetRetriever {
   #get(
     url: string,
     headers: Record<string, string>,
+    deadline: number,
     signal?: AbortSignal,
   ): Promise<LimitedResponse> {
+    const timeoutMs = Math.ceil(deadline - performance.now())
+    if (timeoutMs <= 0) {
+      return Promise.reject(
+        new FetchError(
+          'timeout',
+          `No complete response within ${this.#options.jwksRequestTimeoutMs} ms`,
+        ),
+      )
+    }
     return fetchLimited(url, {
-      timeoutMs: this.#options.jwksRequestTimeoutMs,
+      timeoutMs,
       maxBytes: this.#options.maxJwksResponseSizeBytes,
       headers: { accept: ACCEPT, ...headers },
       tls: this.#options.jwksTls,

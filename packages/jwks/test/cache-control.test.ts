@@ -20,6 +20,20 @@ describe('keySetLifetimeMs (SEC-138)', () => {
     )
   })
 
+  it.each([
+    ['max-age=300', '100', 200_000],
+    ['max-age=300', '280', 30_000],
+    ['max-age=300', '999999', 30_000],
+    ['max-age=300', ' 60 ', 240_000],
+    ['max-age=300', 'abc', 300_000],
+    ['max-age=300', '-20', 300_000],
+    ['max-age=31536000', '3600', 86_400_000],
+    [undefined, '100', 600_000],
+  ])('Cache-Control %j with Age %j → %d ms (max-age − Age, then clamped)', (cc, age, expected) => {
+    const headers = cc === undefined ? { age } : { 'cache-control': cc, age }
+    expect(keySetLifetimeMs(headers, true)).toBe(expected)
+  })
+
   it('uses the default lifetime when cacheJwksEndpoint is off', () => {
     expect(keySetLifetimeMs({ 'cache-control': 'max-age=60' }, false)).toBe(600_000)
   })

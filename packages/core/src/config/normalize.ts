@@ -13,6 +13,7 @@ import type {
 } from '../types.js'
 import { CAMEL_KEYS, JWKS_TLS_KEYS, SNAKE_TO_CAMEL } from './aliases.js'
 import { DEFAULTS } from './defaults.js'
+import { checkTlsMaterial } from './tls.js'
 
 /** What {@link normalizeConfig} returns: the full options, or the disabled marker. */
 export type NormalizedConfig = ResolvedOptions | DisabledOptions
@@ -454,8 +455,16 @@ function jwksTls(e: Entry | undefined): Readonly<JwksTlsOptions> | undefined {
           : nonEmptyString(entry)
       } else if (k === 'cert' || k === 'key' || k === 'passphrase') out[k] = nonEmptyString(entry)
       else if (k === 'rejectUnauthorized') out.rejectUnauthorized = bool(entry, true)
+      else if (k === 'verifyHostnames') out.verifyHostnames = bool(entry, true)
       else throw new ConfigError(name, 'is not a known TLS option')
     }
+    const n = (k: string): string => `${e.name}.${k}`
+    checkTlsMaterial(out, {
+      ca: n('ca'),
+      cert: n('cert'),
+      key: n('key'),
+      passphrase: n('passphrase'),
+    })
     return Object.freeze(out)
   }
   // OpenSearch jwks.* form: the entries were collected by field name.
@@ -475,5 +484,14 @@ function jwksTls(e: Entry | undefined): Readonly<JwksTlsOptions> | undefined {
     if (f.passphrase) out.passphrase = nonEmptyString(f.passphrase)
   }
   if (bool(f.trustAll, false)) out.rejectUnauthorized = false
+  if (!bool(f.verifyHostnames, true)) out.verifyHostnames = false
+  const n = (a: Entry | undefined, b: Entry | undefined, fallback: string): string =>
+    a?.name ?? b?.name ?? fallback
+  checkTlsMaterial(out, {
+    ca: n(f.ca, f.caFile, 'jwks.pemtrustedcas_content'),
+    cert: n(f.cert, f.certFile, 'jwks.pemcert_content'),
+    key: n(f.key, f.keyFile, 'jwks.pemkey_content'),
+    passphrase: n(f.passphrase, undefined, 'jwks.pemkey_password'),
+  })
   return Object.freeze(out)
 }

@@ -2,6 +2,7 @@
 // the allow-list is checked against this binding before any crypto runs (SEC-022..027).
 import type { KeyObject } from 'node:crypto'
 import type { JwsAlgorithm, VerificationKey } from '../types.js'
+import { hasRocaFingerprint } from './roca.js'
 
 /** Every algorithm jwtgate can verify. */
 export const ALL_ALGORITHMS: readonly JwsAlgorithm[] = Object.freeze([
@@ -40,6 +41,17 @@ const EC_ALGS: Readonly<Record<string, JwsAlgorithm>> = {
   secp521r1: 'ES512',
 }
 
+/**
+ * What {@link bindKey} returns for an RSA key with the ROCA fingerprint (CVE-2017-15361); also
+ * the `reason` of the `jwks.key_skipped` event for such a key in a key set.
+ */
+export const ROCA_REASON = 'roca'
+
+function rsaModulus(keyObject: KeyObject): Buffer {
+  const { n } = keyObject.export({ format: 'jwk' })
+  return Buffer.from(n ?? '', 'base64url')
+}
+
 /** Smallest RSA modulus accepted (RFC 7518 §3.3). */
 export const MIN_RSA_BITS = 2048
 /** Largest RSA modulus accepted: bounds the cost of one verification (SEC-120). */
@@ -50,7 +62,7 @@ export const MIN_HMAC_BYTES = 32
 /**
  * Binds a key to the algorithms it may verify, or explains why it cannot be used.
  * Secret keys: HS256 from 32 bytes, HS384 from 48, HS512 from 64. RSA (2048–8192 bits, odd
- * e > 1): RS* and PS*. EC: the ES* of its curve. Ed25519: EdDSA and Ed25519.
+ * e > 1, without the ROCA fingerprint: {@link ROCA_REASON}): RS* and PS*. EC: the ES* of its curve. Ed25519: EdDSA and Ed25519.
  *
  * @param keyObject - a public or secret KeyObject (private keys are refused)
  * @param kid - the key id, if any
@@ -84,6 +96,7 @@ export function bindKey(
         return `RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are supported`
       const e = details.publicExponent ?? 0n
       if (e <= 1n || e % 2n === 0n) return 'RSA public exponent must be odd and greater than 1'
+      if (hasRocaFingerprint(rsaModulus(keyObject))) return ROCA_REASON
       type = 'rsa'
       algorithms = [...RSA_ALGS]
     } else if (kt === 'ec') {

@@ -5,6 +5,8 @@
 // - Otherwise the text is standard base64 (optional padding; CR/LF ignored, as OpenSearch does).
 //   Decoded bytes shaped like a DER SEQUENCE are key material and must parse; the rest is an
 //   HMAC secret of at least 32 bytes.
+// - A PEM whose line breaks are the two characters `\` `n` (an environment-variable accident)
+//   and an RSA key with the ROCA fingerprint (CVE-2017-15361) are ConfigErrors that say so.
 import {
   createPrivateKey,
   createPublicKey,
@@ -14,7 +16,8 @@ import {
 } from 'node:crypto'
 import { ConfigError } from '../errors.js'
 import type { VerificationKey } from '../types.js'
-import { bindKey } from './algorithms.js'
+import { ESCAPED_NEWLINES_MESSAGE, hasEscapedNewlines } from '../lib/pem.js'
+import { bindKey, ROCA_REASON } from './algorithms.js'
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -46,11 +49,18 @@ export function importSigningKey(key: string | KeyObject, name: string): Verific
   if (key instanceof KeyObject) {
     keyObject = key
   } else if (typeof key === 'string') {
+    if (hasEscapedNewlines(key)) throw new ConfigError(name, ESCAPED_NEWLINES_MESSAGE)
     keyObject = key.includes('-----BEGIN') ? importPem(key, name) : importBase64(key, name)
   } else {
     throw new ConfigError(name, 'must be a string (base64 secret or PEM) or a KeyObject')
   }
   const bound = bindKey(keyObject)
+  if (bound === ROCA_REASON) {
+    throw new ConfigError(
+      name,
+      'is an RSA key with the ROCA fingerprint (CVE-2017-15361, Infineon RSALib): its private key can be recovered; generate a new key pair',
+    )
+  }
   if (typeof bound === 'string') throw new ConfigError(name, `is not usable: ${bound}`)
   return bound
 }

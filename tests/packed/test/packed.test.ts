@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const BIN = join(ROOT, 'node_modules', '.bin')
-const PACKAGES = ['core', 'jwks', 'testing', 'express', 'fastify', 'koa'] as const
+const PACKAGES = ['core', 'jwks', 'testing', 'express', 'fastify', 'koa', 'otel'] as const
 const ALLOWED = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/
 
 const work = mkdtempSync(join(tmpdir(), 'jwtgate-packed-'))
@@ -113,6 +113,7 @@ describe('packed install', () => {
       fastify: { ok: 200, user: 'smoke-user', denied: 401 },
       koa: { ok: 200, user: 'smoke-user', denied: 401 },
       core: { user: 'core-user' },
+      otel: { listener: 'function' },
     })
   }, 300_000)
 })

@@ -1,6 +1,6 @@
 // The published form, not the workspace links: pack every public package, check what the tarball
 // holds, run publint and @arethetypeswrong/cli on it, then install the tarballs with npm into a
-// project outside the workspace and run Express, Fastify and Koa servers from them.
+// project outside the workspace and run Express, Fastify, Koa, Hono and NestJS servers from them.
 import { execFile } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const BIN = join(ROOT, 'node_modules', '.bin')
-const PACKAGES = ['core', 'jwks', 'testing', 'express', 'fastify', 'koa', 'otel'] as const
+const PACKAGES = [
+  'core',
+  'jwks',
+  'testing',
+  'express',
+  'fastify',
+  'koa',
+  'otel',
+  'hono',
+  'nestjs',
+] as const
 const ALLOWED = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/
 
 const work = mkdtempSync(join(tmpdir(), 'jwtgate-packed-'))
@@ -79,7 +89,7 @@ describe.each(PACKAGES)('@jwtgate/%s tarball', (name) => {
 })
 
 describe('packed install', () => {
-  it('npm installs the tarballs outside the workspace and Express, Fastify and Koa run from them', async () => {
+  it('npm installs the tarballs outside the workspace and every adapter runs from them', async () => {
     const project = join(work, 'consumer')
     rmSync(project, { recursive: true, force: true })
     const file = (name: string) => `file:${tarball(name)}`
@@ -95,7 +105,19 @@ describe('packed install', () => {
         name: 'jwtgate-consumer',
         private: true,
         type: 'module',
-        dependencies: { ...jwtgate, express: '^5.1.0', fastify: '^5.6.0', koa: '^3.0.3' },
+        dependencies: {
+          ...jwtgate,
+          express: '^5.1.0',
+          fastify: '^5.6.0',
+          koa: '^3.0.3',
+          hono: '^4.13.19',
+          '@hono/node-server': '^2.1.9',
+          '@nestjs/common': '^11.2.10',
+          '@nestjs/core': '^11.2.10',
+          '@nestjs/platform-express': '^11.2.10',
+          'reflect-metadata': '^0.2.2',
+          rxjs: '^7.8.2',
+        },
         overrides: jwtgate,
       }),
     )
@@ -112,6 +134,8 @@ describe('packed install', () => {
       express: { ok: 200, user: 'smoke-user', denied: 401 },
       fastify: { ok: 200, user: 'smoke-user', denied: 401 },
       koa: { ok: 200, user: 'smoke-user', denied: 401 },
+      hono: { ok: 200, user: 'smoke-user', denied: 401 },
+      nestjs: { ok: 200, user: 'smoke-user', denied: 401 },
       core: { user: 'core-user' },
       otel: { listener: 'function' },
     })

@@ -2,7 +2,7 @@
 // would start a server in the importing process.
 
 /** Frameworks under test. */
-export const FRAMEWORKS = ['fastify', 'express', 'koa'] as const
+export const FRAMEWORKS = ['fastify', 'express', 'koa', 'hono', 'nestjs'] as const
 /** One framework. */
 export type Framework = (typeof FRAMEWORKS)[number]
 /**

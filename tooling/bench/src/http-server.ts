@@ -3,6 +3,7 @@
 // public key come in the environment. Sends `{ port }` to the parent once listening.
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import type { JwtGateEnv } from '@jwtgate/hono'
 import { createAuthenticator } from '@jwtgate/jwks'
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http-modes.js'
 import { AUD, ISS } from './tokens.js'
@@ -108,11 +109,68 @@ async function koaServer(): Promise<Server> {
   })
 }
 
+async function honoServer(): Promise<Server> {
+  const { Hono } = await import('hono')
+  const { serve } = await import('@hono/node-server')
+  const app = new Hono<JwtGateEnv>()
+  if (mode === 'jwtgate' || mode === 'jwtgate-cache') {
+    const { jwtAuth } = await import('@jwtgate/hono')
+    app.use(jwtAuth(authenticator()))
+  } else if (mode === 'hook') {
+    app.use(async (_c, next) => {
+      await next()
+    })
+  }
+  app.get('/me', (c) => c.json({ sub: c.get('auth')?.subject ?? 'anonymous' }))
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
+  return server
+}
+
+// Nest's decorators applied as the compiler would, so that this package needs no decorator
+// compiler options.
+async function nestServer(): Promise<Server> {
+  await import('reflect-metadata')
+  const { Controller, Get, Module } = await import('@nestjs/common')
+  const { APP_GUARD, NestFactory } = await import('@nestjs/core')
+  const { Auth, JwtGateModule } = await import('@jwtgate/nestjs')
+  class Routes {
+    me(auth: { subject: string } | undefined) {
+      return { sub: auth?.subject ?? 'anonymous' }
+    }
+  }
+  const me = Object.getOwnPropertyDescriptor(Routes.prototype, 'me') ?? {}
+  Controller()(Routes)
+  Get('me')(Routes.prototype, 'me', me)
+  Auth()(Routes.prototype, 'me', 0)
+  class EmptyGuard {
+    canActivate() {
+      return true
+    }
+  }
+  const imports =
+    mode === 'jwtgate' || mode === 'jwtgate-cache'
+      ? [JwtGateModule.forRoot({ authenticator: authenticator() })]
+      : []
+  const providers = mode === 'hook' ? [{ provide: APP_GUARD, useClass: EmptyGuard }] : []
+  // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a Nest module carries only its decorator
+  class AppModule {}
+  Module({ imports, providers, controllers: [Routes] })(AppModule)
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest documents object literals
+  const app = await NestFactory.create(AppModule, { logger: false })
+  await app.listen(0, '127.0.0.1')
+  return app.getHttpServer() as Server
+}
+
 const server =
   framework === 'fastify'
     ? await fastifyServer()
     : framework === 'express'
       ? await expressServer()
-      : await koaServer()
+      : framework === 'hono'
+        ? await honoServer()
+        : framework === 'nestjs'
+          ? await nestServer()
+          : await koaServer()
 process.send?.({ port: (server.address() as AddressInfo).port })
 process.on('disconnect', () => process.exit(0))

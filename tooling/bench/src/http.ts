@@ -29,6 +29,20 @@ export const MODE_LABELS: Readonly<Record<Framework, Readonly<Record<Mode, strin
     jwtgate: '@jwtgate/koa (no cache)',
     peer: null, // no maintained Koa JWT plugin is installed for comparison
   },
+  hono: {
+    none: 'no auth',
+    hook: 'empty middleware',
+    'jwtgate-cache': '@jwtgate/hono (cache)',
+    jwtgate: null, // the no-cache cost is the same core path as in the rows above
+    peer: null,
+  },
+  nestjs: {
+    none: 'no auth (Express platform)',
+    hook: 'empty global guard',
+    'jwtgate-cache': '@jwtgate/nestjs (cache)',
+    jwtgate: null,
+    peer: null,
+  },
 }
 
 /** One row of the HTTP table (best of the rounds). */

@@ -3,6 +3,7 @@ import { checkIssuerAndAudience, checkTimeClaims, type ClaimsPolicy } from './cl
 import { compilePath, extractRoles, extractSubject } from './claims/principal.js'
 import { normalizeConfig } from './config/normalize.js'
 import { AuthError, ConfigError } from './errors.js'
+import { createStaticIssuersAuthenticator } from './issuers.js'
 import { isJwsAlgorithm } from './keys/algorithms.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
 import { deepFreeze } from './lib/json.js'
@@ -65,6 +66,7 @@ export function createStaticAuthenticator(
   options: JwtAuthOptions | Record<string, unknown>,
 ): Authenticator {
   const resolved = resolveOptions(options)
+  if (resolved.issuers !== undefined) return createStaticIssuersAuthenticator(resolved)
   for (const key of ['jwksUri', 'openidConnectUrl'] as const) {
     if (resolved[key] !== undefined) {
       throw new ConfigError(key, 'is set: use createAuthenticator from @jwtgate/jwks for key sets')
@@ -114,6 +116,40 @@ export function createKeyResolverAuthenticator(
   options: ResolvedOptions,
   resolver: KeyResolver,
 ): Authenticator {
+  return createPipeline(options, resolver).authenticator
+}
+
+/**
+ * One issuer's checks, reachable past extraction and parsing, for `issuers` routing
+ * (`createIssuersAuthenticator`). Internal.
+ */
+export interface Pipeline {
+  /** An authenticator over these checks alone (its own extraction and cache). */
+  readonly authenticator: Authenticator
+  /** Where the keys come from. */
+  readonly resolver: KeyResolver
+  /** `clockSkewToleranceSeconds`. */
+  readonly skew: number
+  /**
+   * Algorithm → key → signature → claims → principal, for a token already parsed (and its
+   * payload already decoded, when `claims` is given). Does not touch the token cache.
+   */
+  verifyParsed(
+    token: string,
+    parsed: ParsedToken,
+    claims: Record<string, unknown> | undefined,
+  ): Principal | Promise<Principal>
+  /** The checks a cached principal goes through on every request (time claims). */
+  checkCached(principal: Principal): void
+}
+
+/**
+ * Builds {@link createKeyResolverAuthenticator}'s pipeline and exposes its stages. Internal.
+ *
+ * @param options - resolved options
+ * @param resolver - where keys come from
+ */
+export function createPipeline(options: ResolvedOptions, resolver: KeyResolver): Pipeline {
   const allowed = allowList(options, resolver)
   const extract = createExtractor(options.jwtHeader, options.jwtUrlParameter)
   const clock = options.advanced.clock ?? Date.now
@@ -153,7 +189,14 @@ export function createKeyResolverAuthenticator(
         return hit
       }
     }
-    const parsed = parseCompact(token, maxTokenBytes)
+    return verifyParsed(token, parseCompact(token, maxTokenBytes), undefined)
+  }
+
+  function verifyParsed(
+    token: string,
+    parsed: ParsedToken,
+    claims: Record<string, unknown> | undefined,
+  ): Principal | Promise<Principal> {
     const alg = parsed.header.alg
     if (!isJwsAlgorithm(alg) || !allowed.has(alg)) throw new AuthError('alg_not_allowed')
     const kid = parsed.header.kid
@@ -165,9 +208,9 @@ export function createKeyResolverAuthenticator(
     }
     const selected = resolver.select({ alg, kid: kid === '' ? undefined : kid })
     if (isPromiseLike(selected)) {
-      return Promise.resolve(selected).then((keys) => finish(token, parsed, alg, keys))
+      return Promise.resolve(selected).then((keys) => finish(token, parsed, alg, keys, claims))
     }
-    return finish(token, parsed, alg, selected)
+    return finish(token, parsed, alg, selected, claims)
   }
 
   function finish(
@@ -175,6 +218,7 @@ export function createKeyResolverAuthenticator(
     parsed: ParsedToken,
     alg: JwsAlgorithm,
     keys: readonly VerificationKey[],
+    decoded: Record<string, unknown> | undefined,
   ): Principal {
     if (keys.length === 0) throw new AuthError('key_not_found')
     let verified = false
@@ -186,7 +230,7 @@ export function createKeyResolverAuthenticator(
       }
     }
     if (!verified) throw new AuthError('signature_invalid')
-    const claims = decodePayload(parsed)
+    const claims = decoded ?? decodePayload(parsed)
     const nowMs = clock()
     checkTimeClaims(claims, policy, nowMs / 1000)
     checkIssuerAndAudience(claims, policy, policy.issuers ?? resolver.trustedIssuers)
@@ -213,7 +257,7 @@ export function createKeyResolverAuthenticator(
     }
   }
 
-  return {
+  const authenticator: Authenticator = {
     authenticate,
     authenticateNow,
     challenge: options.challenge,
@@ -221,6 +265,15 @@ export function createKeyResolverAuthenticator(
       if (closed) return
       closed = true
       await resolver.close?.()
+    },
+  }
+  return {
+    authenticator,
+    resolver,
+    skew: policy.skew,
+    verifyParsed,
+    checkCached: (principal) => {
+      checkTimeClaims(principal.claims, policy, clock() / 1000)
     },
   }
 }

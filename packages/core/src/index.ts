@@ -29,6 +29,13 @@ export {
   resolveOptions,
 } from './authenticator.js'
 export { compilePath, readPath, type ClaimPath } from './claims/principal.js'
+export {
+  createIssuersAuthenticator,
+  createStaticIssuerRoute,
+  resolveIssuers,
+  type IssuerRoute,
+  type ResolvedIssuer,
+} from './issuers.js'
 export { DEFAULTS } from './config/defaults.js'
 export { normalizeConfig, type NormalizedConfig } from './config/normalize.js'
 export {
@@ -77,6 +84,7 @@ export type {
   Authenticator,
   AuthRequest,
   DisabledOptions,
+  IssuerOptions,
   JwksTlsOptions,
   JwsAlgorithm,
   JwtAuthOptions,

@@ -233,8 +233,23 @@ export interface JwtAuthOptions {
   allowInsecureJwksUri?: boolean
   /** Receives events for logs and metrics; a listener that throws is ignored. */
   onEvent?: (event: AuthEvent) => void
+  /**
+   * Several issuers at once: each entry names an `issuer` and its keys (`jwksUri`,
+   * `openidConnectUrl` or `signingKey`) plus any per-issuer option; top-level options are the
+   * defaults.
+   */
+  issuers?: readonly IssuerOptions[]
   /** Test and integration hooks. */
   advanced?: AdvancedOptions
+}
+
+/**
+ * One entry of `issuers`: the issuer (`iss`, matched exactly), where its keys come from and any
+ * per-issuer option; unset options fall back to the top-level ones.
+ */
+export interface IssuerOptions extends Omit<JwtAuthOptions, 'issuers' | 'enabled'> {
+  /** The `iss` value this entry serves, matched exactly. */
+  issuer: string
 }
 
 /** The output of `normalizeConfig`: every default filled in, lists normalised, frozen. */
@@ -267,6 +282,7 @@ export interface ResolvedOptions {
   readonly tokenCache: Readonly<TokenCacheOptions> | false
   readonly allowInsecureJwksUri: boolean
   readonly onEvent: ((event: AuthEvent) => void) | undefined
+  readonly issuers: readonly Readonly<IssuerOptions>[] | undefined
   readonly advanced: Readonly<AdvancedOptions>
 }
 

@@ -1,18 +1,58 @@
 import {
   ConfigError,
   createEmitter,
+  createIssuersAuthenticator,
   createKeyResolverAuthenticator,
   createStaticAuthenticator,
+  createStaticIssuerRoute,
+  resolveIssuers,
   resolveOptions,
   type Authenticator,
+  type IssuerRoute,
   type JwtAuthOptions,
+  type ResolvedOptions,
 } from '@jwtgate/core'
 import { SelfRefreshingKeySet } from './self-refreshing-key-set.js'
 
 /** An authenticator that also exposes its key set when it uses one. */
 export interface JwksAuthenticator extends Authenticator {
-  /** The self-refreshing key set in JWKS / OIDC mode; undefined with a static key. */
+  /** The self-refreshing key set in JWKS / OIDC mode; undefined with a static key or `issuers`. */
   readonly keySet: SelfRefreshingKeySet | undefined
+  /**
+   * With `issuers`: the key set of each issuer fetching its keys, by issuer (static-key issuers
+   * have none). Empty otherwise.
+   */
+  readonly keySets: ReadonlyMap<string, SelfRefreshingKeySet>
+}
+
+const NO_KEY_SETS: ReadonlyMap<string, SelfRefreshingKeySet> = new Map()
+
+/**
+ * `issuers`: one key source per issuer, all created now (each key set starts its first fetch at
+ * once and has its own refresh budget); events carry the `issuer` they concern.
+ */
+function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
+  const keySets = new Map<string, SelfRefreshingKeySet>()
+  const routes: IssuerRoute[] = []
+  try {
+    for (const issuer of resolveIssuers(resolved)) {
+      const { options } = issuer
+      if (options.jwksUri === undefined && options.openidConnectUrl === undefined) {
+        routes.push(createStaticIssuerRoute(issuer))
+        continue
+      }
+      const keySet = new SelfRefreshingKeySet(options)
+      keySets.set(issuer.issuer, keySet)
+      routes.push({ issuer, resolver: keySet })
+    }
+    return Object.assign(createIssuersAuthenticator(resolved, routes), {
+      keySet: undefined,
+      keySets,
+    })
+  } catch (e) {
+    for (const keySet of keySets.values()) void keySet.close()
+    throw e
+  }
 }
 
 /**
@@ -39,11 +79,15 @@ export function createAuthenticator(
   options: JwtAuthOptions | Record<string, unknown>,
 ): JwksAuthenticator {
   const resolved = resolveOptions(options)
+  if (resolved.issuers !== undefined) return createIssuers(resolved)
   if (resolved.jwksUri === undefined && resolved.openidConnectUrl === undefined) {
     if (resolved.signingKey === undefined) {
       throw new ConfigError('jwksUri', 'is required: set jwksUri, openidConnectUrl or signingKey')
     }
-    return Object.assign(createStaticAuthenticator(resolved), { keySet: undefined })
+    return Object.assign(createStaticAuthenticator(resolved), {
+      keySet: undefined,
+      keySets: NO_KEY_SETS,
+    })
   }
   const emit = createEmitter(resolved.onEvent)
   if (resolved.signingKey !== undefined) {
@@ -67,7 +111,10 @@ export function createAuthenticator(
   }
   const keySet = new SelfRefreshingKeySet(resolved, { emit })
   try {
-    return Object.assign(createKeyResolverAuthenticator(resolved, keySet), { keySet })
+    return Object.assign(createKeyResolverAuthenticator(resolved, keySet), {
+      keySet,
+      keySets: NO_KEY_SETS,
+    })
   } catch (e) {
     void keySet.close()
     throw e

@@ -72,5 +72,6 @@ export const CAMEL_KEYS: ReadonlySet<string> = new Set([
   'tokenCache',
   'allowInsecureJwksUri',
   'onEvent',
+  'issuers',
   'advanced',
 ])

@@ -5,6 +5,7 @@ import { isJwsAlgorithm } from '../keys/algorithms.js'
 import type {
   AuthEvent,
   DisabledOptions,
+  IssuerOptions,
   JwksTlsOptions,
   JwsAlgorithm,
   JwtAuthOptions,
@@ -129,6 +130,7 @@ export function normalizeConfig(input: JwtAuthOptions | Record<string, unknown>)
     tokenCache: tokenCache(take('tokenCache')),
     allowInsecureJwksUri,
     onEvent: fn(take('onEvent')) as ((event: AuthEvent) => void) | undefined,
+    issuers: issuerList(take('issuers')),
     advanced: advanced(take('advanced')),
   }
   // Unset security options are left out rather than held as `undefined`, so the output, or a
@@ -363,6 +365,25 @@ function stringList(e: Entry | undefined, splitCommas: boolean): readonly string
   if (list.length === 0)
     throw new ConfigError(e.name, 'must not be empty: omit it to skip the check')
   return Object.freeze(list)
+}
+
+/**
+ * `issuers`: a non-empty list of plain objects, each with a non-empty string `issuer`. What
+ * else an entry may hold is checked where the issuers are built (`resolveIssuers`).
+ */
+function issuerList(e: Entry | undefined): readonly Readonly<IssuerOptions>[] | undefined {
+  if (!e) return undefined
+  if (!Array.isArray(e.value) || e.value.length === 0) {
+    throw new ConfigError(e.name, 'must be a non-empty list of issuer options')
+  }
+  return Object.freeze(
+    e.value.map((entry: unknown, i) => {
+      const name = `${e.name}[${i}]`
+      if (!isPlainObject(entry)) throw new ConfigError(name, 'must be an object')
+      nonEmptyString({ value: entry.issuer, name: `${name}.issuer`, lenient: false })
+      return Object.freeze({ ...entry }) as unknown as Readonly<IssuerOptions>
+    }),
+  )
 }
 
 function algorithms(e: Entry | undefined): readonly JwsAlgorithm[] | undefined {

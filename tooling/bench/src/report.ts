@@ -375,5 +375,5 @@ export function withReadmeSummary(readme: string, file: BenchFile): string {
   const a = readme.indexOf(README_START)
   const b = readme.indexOf(README_END)
   if (a < 0 || b < a) return readme
-  return `${readme.slice(0, a + README_START.length)}\n${renderReadmeSummary(file)}\n${readme.slice(b)}`
+  return `${readme.slice(0, a + README_START.length)}\n\n${renderReadmeSummary(file)}\n\n${readme.slice(b)}`
 }

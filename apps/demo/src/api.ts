@@ -12,9 +12,10 @@ import * as jwtKoa from '@jwtgate/koa'
 import express from 'express'
 import Fastify from 'fastify'
 import Koa from 'koa'
+import { startHono, startNest } from './api-more.js'
 
 /** The frameworks the demo API runs on. */
-export const FRAMEWORKS = ['fastify', 'express', 'koa'] as const
+export const FRAMEWORKS = ['fastify', 'express', 'koa', 'hono', 'nestjs'] as const
 /** One of {@link FRAMEWORKS}. */
 export type Framework = (typeof FRAMEWORKS)[number]
 
@@ -88,7 +89,13 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
   let server: Server
   let closeApp = () => Promise.resolve()
 
-  if (options.framework === 'express') {
+  const more = { authenticator, skip: SKIP, handlers, csp, port: options.port }
+  if (options.framework === 'hono') server = startHono(more)
+  else if (options.framework === 'nestjs') {
+    const nest = await startNest(more)
+    server = nest.server
+    closeApp = () => nest.close()
+  } else if (options.framework === 'express') {
     const app = express()
     app.disable('x-powered-by')
     app.use(jwtExpress.jwtAuth(authenticator, adapterOptions))

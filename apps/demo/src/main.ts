@@ -1,4 +1,4 @@
-// `pnpm demo [--framework express|fastify|koa] [--port 3000] [--idp-port 3001]`
+// `pnpm demo [--framework express|fastify|koa|hono|nestjs] [--port 3000] [--idp-port 3001]`
 import { parseArgs } from 'node:util'
 import { FRAMEWORKS, type Framework } from './api.js'
 import { startDemo } from './demo.js'

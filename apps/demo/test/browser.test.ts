@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FRAMEWORKS } from '../src/api.js'
 import { startDemo, type Demo } from '../src/demo.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -10,12 +11,12 @@ const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium)
   console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
 
-describe.skipIf(!hasChromium)('demo page in Chromium', () => {
+describe.skipIf(!hasChromium).each(FRAMEWORKS)('demo page in Chromium, API on %s', (framework) => {
   let demo: Demo
   let browser: Browser
   let page: Page
   beforeAll(async () => {
-    demo = await startDemo({ framework: 'fastify' })
+    demo = await startDemo({ framework })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -60,7 +61,8 @@ describe.skipIf(!hasChromium)('demo page in Chromium', () => {
 
   it('shows the framework and the IdP', async () => {
     await page.waitForFunction(
-      () => document.getElementById('framework')?.textContent === 'fastify',
+      (name) => document.getElementById('framework')?.textContent === name,
+      framework,
     )
     expect(await page.textContent('#idp-url')).toBe(demo.idpUrl)
   })
@@ -132,6 +134,6 @@ describe.skipIf(!hasChromium)('demo page in Chromium', () => {
     expect((await click('#call-me', '200')).body).toMatchObject({ subject: 'alice' })
 
     mkdirSync(OUT, { recursive: true })
-    await page.screenshot({ path: new URL('demo.png', OUT).pathname, fullPage: true })
+    await page.screenshot({ path: new URL(`demo-${framework}.png`, OUT).pathname, fullPage: true })
   })
 })

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runHttp, type HttpResult } from './http.js'
+import { runIssuers } from './issuers.js'
 import { runFlood, runHerd, type FloodResult, type HerdResult } from './jwks.js'
 import { runMemory, type MemoryResult } from './memory.js'
 import { runMicro, type MicroResult } from './micro.js'
@@ -86,6 +87,8 @@ async function measure(): Promise<BenchResults> {
   if (parts.includes('micro')) {
     log('\nVerification (ops/s, median of interleaved rounds)')
     micro = await runMicro(quick ? { rounds: 3, ms: 60, log } : { rounds: 7, ms: 250, log })
+    log('\nRouting by iss (issuers; CPU time per call, fastest round)')
+    runIssuers(quick ? { rounds: 3, ms: 60, log } : { rounds: 15, ms: 100, log })
   }
   if (parts.includes('http')) {
     log('\nHTTP (autocannon)')

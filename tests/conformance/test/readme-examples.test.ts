@@ -10,14 +10,17 @@ const run = promisify(execFile)
 const here = fileURLToPath(new URL('..', import.meta.url))
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
 
-it('the root README examples typecheck (Express, Fastify, Koa)', async () => {
+it('the root README examples typecheck (Express, Fastify, Koa, several issuers)', async () => {
   const section = readme.slice(readme.indexOf('## Protect your own app'))
   const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
   expect(blocks.map((b) => /from '@jwtgate\/(\w+)'/.exec(b)?.[1])).toEqual([
     'express',
     'fastify',
     'koa',
+    'express',
   ])
+  // The fourth trusts several issuers, each entry's issuer being required of its tokens.
+  expect(blocks[3]).toMatch(/issuers: \[/)
   for (const [i, name] of ['express', 'fastify', 'koa'].entries()) {
     // A newcomer's first two needs: the install line, and an issuer check in every example.
     expect(section).toContain(`npm install @jwtgate/${name} ${name}`)

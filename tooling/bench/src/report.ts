@@ -18,6 +18,8 @@ export interface BenchResults {
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string }
   durationS: number
   parts: Part[]
+  /** When each part was measured, where not on `date` (parts kept from an earlier run). */
+  partDates?: Partial<Record<Part, string>>
   micro: MicroResult[]
   http: HttpResult[]
   herd?: HerdResult | undefined
@@ -34,10 +36,31 @@ export interface BenchFile {
 /** The Node.js line of a run (`v24`). */
 export const lineOf = (r: BenchResults): string => r.machine.node.split('.')[0] ?? r.machine.node
 
-/** Puts `run` into `file` in place of the earlier run on the same Node.js line. */
+/**
+ * Puts `run` into `file` in place of the earlier run on the same Node.js line. Parts the new run
+ * did not measure (`--parts`) are kept from the earlier run, with their date.
+ */
 export function mergeRun(file: BenchFile, run: BenchResults): BenchFile {
-  const runs = file.runs.filter((r) => lineOf(r) !== lineOf(run))
-  runs.push(run)
+  const old = file.runs.find((r) => lineOf(r) === lineOf(run))
+  const runs = file.runs.filter((r) => r !== old)
+  const merged: BenchResults = { ...run, partDates: {} }
+  if (old !== undefined) {
+    for (const part of PARTS) {
+      if (run.parts.includes(part) || !old.parts.includes(part)) continue
+      const date = old.partDates?.[part] ?? old.date
+      merged.parts = [...merged.parts, part]
+      merged.partDates = { ...merged.partDates, [part]: date }
+      if (part === 'micro') merged.micro = old.micro
+      if (part === 'http') merged.http = old.http
+      if (part === 'jwks') {
+        merged.herd = old.herd
+        merged.flood = old.flood
+      }
+      if (part === 'memory') merged.memory = old.memory
+    }
+    merged.parts = PARTS.filter((p) => merged.parts.includes(p))
+  }
+  runs.push(merged)
   runs.sort((a, b) => Number(lineOf(a).slice(1)) - Number(lineOf(b).slice(1)))
   return { runs }
 }
@@ -203,7 +226,12 @@ export function renderMarkdown(file: BenchFile): string {
   out.push('| Node.js | Date | Parts | Duration |', '| --- | --- | --- | ---: |')
   for (const r of runs) {
     out.push(
-      `| ${r.machine.node} | ${r.date}${r.quick ? ' (quick mode: indicative only)' : ''} | ${r.parts.join(', ')} | ${Math.round(r.durationS)} s |`,
+      `| ${r.machine.node} | ${r.date}${r.quick ? ' (quick mode: indicative only)' : ''} | ${r.parts
+        .map((p) => {
+          const d = r.partDates?.[p]
+          return d === undefined || d === r.date ? p : `${p} (${d})`
+        })
+        .join(', ')} | ${Math.round(r.durationS)} s |`,
     )
   }
   out.push('')

@@ -57,4 +57,16 @@ describe('BENCHMARKS.md and the README quote the same results', () => {
     })
     expect(merged.runs.map((r) => r.machine.node)).toEqual(['v22.0.0', 'v24.1.0'])
   })
+
+  it('a run of some parts keeps the other parts of the earlier run, with their date', () => {
+    const run = file.runs[0] as BenchResults
+    const full = { ...run, date: '2026-01-01', parts: [...run.parts] }
+    const microOnly = { ...run, date: '2026-02-02', parts: ['micro' as const], http: [] }
+    const merged = mergeRun({ runs: [full] }, microOnly).runs[0] as BenchResults
+    expect(merged.date).toBe('2026-02-02')
+    expect(merged.http).toEqual(run.http)
+    expect(merged.parts).toEqual(run.parts)
+    expect(merged.partDates?.http).toBe('2026-01-01')
+    expect(merged.partDates?.micro).toBeUndefined()
+  })
 })

@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks'
 import { checkIssuerAndAudience, checkTimeClaims, type ClaimsPolicy } from './claims/validate.js'
 import { compilePath, extractRoles, extractSubject } from './claims/principal.js'
 import { normalizeConfig } from './config/normalize.js'
-import { AuthError, ConfigError } from './errors.js'
+import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
 import { createStaticIssuersAuthenticator } from './issuers.js'
+import { show, StepRecorder, type Explanation, type Seen } from './explain.js'
 import { isJwsAlgorithm } from './keys/algorithms.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
-import { deepFreeze } from './lib/json.js'
+import { hasControlChars } from './lib/control.js'
+import { deepFreeze, parseJsonObject } from './lib/json.js'
 import { createEmitter } from './lib/events.js'
 import { isPromiseLike } from './lib/thenable.js'
 import { TokenCache } from './token-cache.js'
@@ -17,6 +19,7 @@ import type {
   AuthRequest,
   JwsAlgorithm,
   JwtAuthOptions,
+  KeyDescription,
   KeyResolver,
   Principal,
   ResolvedOptions,
@@ -28,8 +31,6 @@ import { verifySignature } from './verify/signature.js'
 export const MAX_KEYS_TRIED = 4
 /** A `kid` longer than this fails fast with key_not_found and spends no refresh. */
 export const MAX_KID_LENGTH = 256
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const KID_CONTROL = /[\u0000-\u001f\u007f]/
 
 /**
  * Normalises options and insists on an enabled config.
@@ -99,6 +100,7 @@ export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyRe
     generation: 0,
     maxKeysTried: Number.POSITIVE_INFINITY,
     select: ({ alg }) => byAlg.get(alg) ?? [],
+    describeKeys: () => keys.map(describeKey),
   }
 }
 
@@ -167,6 +169,8 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     ? new TokenCache(options.tokenCache.max, options.tokenCache.ttlMs, resolver.generation)
     : undefined
   const emit = createEmitter(options.onEvent)
+  const listening = options.onEvent !== undefined
+  const { challenge, realm } = options
   if (options.requiredAudience === undefined) {
     const issuerChecked = policy.issuers !== undefined || resolver.trustedIssuers !== undefined
     emit({
@@ -178,39 +182,70 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
   }
   let closed = false
 
-  // Synchronous unless the resolver must fetch keys: a cache hit or a static key answers (or
-  // throws) without a Promise, so adapters can continue in the same tick.
-  function authenticateNow(request: AuthRequest): Principal | Promise<Principal> {
+  // The one pipeline behind authenticate(), authenticateNow() and explain(). `seen` (auth events)
+  // and `rec` (explain) are undefined on the hot path. Synchronous unless the resolver must fetch
+  // keys: a cache hit or a static key answers (or throws) without a Promise, so adapters can
+  // continue in the same tick.
+  function run(
+    request: AuthRequest,
+    seen: Seen | undefined,
+    rec: StepRecorder | undefined,
+  ): Principal | Promise<Principal> {
+    if (closed) throw new AuthError('jwks_unavailable', { message: 'The authenticator is closed' })
+    rec?.at('extraction')
     const token = extract(request)
-    if (cache !== undefined) {
+    rec?.pass(`a bearer token of ${String(token.length)} characters`)
+    if (cache !== undefined && rec === undefined) {
       const hit = cache.get(token, resolver.generation, performance.now())
       if (hit !== undefined) {
+        if (seen !== undefined) {
+          seen.cached = true
+          seen.header = hit.header
+          seen.claims = hit.claims
+        }
         checkTimeClaims(hit.claims, policy, clock() / 1000)
         return hit
       }
     }
-    return verifyParsed(token, parseCompact(token, maxTokenBytes), undefined)
+    rec?.at('parse')
+    const parsed = parseCompact(token, maxTokenBytes)
+    if (seen !== undefined) seen.header = parsed.header
+    if (rec !== undefined) rec.payloadBytes = parsed.payloadBytes
+    rec?.pass('three canonical base64url parts; the header is a JSON object with an alg')
+    return verifyParsed(token, parsed, undefined, seen, rec)
   }
 
   function verifyParsed(
     token: string,
     parsed: ParsedToken,
-    claims: Record<string, unknown> | undefined,
+    decoded: Record<string, unknown> | undefined,
+    seen?: Seen,
+    rec?: StepRecorder,
   ): Principal | Promise<Principal> {
     const alg = parsed.header.alg
+    rec?.at('alg')
+    if (rec !== undefined) rec.key.alg = String(alg)
+    rec?.hint(`alg ${show(alg)}; allowed: ${[...allowed].join(', ')}`)
     if (!isJwsAlgorithm(alg) || !allowed.has(alg)) throw new AuthError('alg_not_allowed')
+    rec?.pass(`${alg} is allowed (${[...allowed].join(', ')})`)
     const kid = parsed.header.kid
+    rec?.at('key')
+    if (rec !== undefined) describeKeys(rec, kid)
     if (
       kid !== undefined &&
-      (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH || KID_CONTROL.test(kid))
+      (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH || hasControlChars(kid))
     ) {
-      throw new AuthError('key_not_found')
+      throw new AuthError('key_not_found', {
+        message: 'The token kid is not a string, too long, or holds control characters',
+      })
     }
     const selected = resolver.select({ alg, kid: kid === '' ? undefined : kid })
     if (isPromiseLike(selected)) {
-      return Promise.resolve(selected).then((keys) => finish(token, parsed, alg, keys, claims))
+      return Promise.resolve(selected).then((keys) =>
+        finish(token, parsed, alg, keys, decoded, seen, rec),
+      )
     }
-    return finish(token, parsed, alg, selected, claims)
+    return finish(token, parsed, alg, selected, decoded, seen, rec)
   }
 
   function finish(
@@ -219,35 +254,130 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     alg: JwsAlgorithm,
     keys: readonly VerificationKey[],
     decoded: Record<string, unknown> | undefined,
+    seen: Seen | undefined,
+    rec: StepRecorder | undefined,
   ): Principal {
     if (keys.length === 0) throw new AuthError('key_not_found')
+    if (rec !== undefined) rec.key.candidates = keys.length
+    rec?.pass(`${String(keys.length)} candidate key(s) for ${alg}${keyWords(parsed.header.kid)}`)
+    rec?.at('signature')
     let verified = false
+    let tried = 0
     for (let i = 0; i < keys.length && i < maxKeysTried; i++) {
       const key = keys[i]
+      tried++
       if (key !== undefined && verifySignature(alg, key, parsed.signingInput, parsed.signature)) {
         verified = true
         break
       }
     }
+    if (rec !== undefined) rec.key.tried = tried
     if (!verified) throw new AuthError('signature_invalid')
+    rec?.pass(`verified with ${alg} by candidate ${String(tried)} of ${String(keys.length)}`)
+    rec?.at('payload')
     const claims = decoded ?? decodePayload(parsed)
+    if (seen !== undefined) seen.claims = claims
+    rec?.pass('the payload is a JSON object')
     const nowMs = clock()
-    checkTimeClaims(claims, policy, nowMs / 1000)
-    checkIssuerAndAudience(claims, policy, policy.issuers ?? resolver.trustedIssuers)
+    checkTimeClaims(claims, policy, nowMs / 1000, rec)
+    checkIssuerAndAudience(claims, policy, policy.issuers ?? resolver.trustedIssuers, rec)
+    rec?.at('subject')
+    const subject = extractSubject(claims, subjectPath)
+    rec?.pass(`${show(subject)} from ${show(options.subjectKey)}`)
+    rec?.at('roles')
+    const roles = extractRoles(claims, rolesPath)
+    rec?.pass(
+      rolesPath === undefined
+        ? 'not read: rolesKey is not set'
+        : `${show(roles)} from ${show(options.rolesKey)}`,
+    )
     const principal: Principal = Object.freeze({
-      subject: extractSubject(claims, subjectPath),
-      roles: extractRoles(claims, rolesPath),
+      subject,
+      roles,
       claims: deepFreeze(claims),
       header: parsed.header, // deep-frozen by the parser
       token,
     })
-    if (cache !== undefined) {
+    if (cache !== undefined && rec === undefined) {
       const exp = claims.exp
       const msUntilExp = typeof exp === 'number' ? (exp + policy.skew) * 1000 - nowMs : undefined
       cache.set(principal, resolver.generation, performance.now(), msUntilExp)
     }
     return principal
   }
+
+  /** What the key source offers, for explain(). */
+  function describeKeys(rec: StepRecorder, kid: unknown): void {
+    if (typeof kid === 'string') rec.key.kid = kid
+    const offered = resolver.describeKeys?.()
+    if (offered !== undefined) {
+      rec.key.keysOnOffer = offered.length
+      rec.key.kidsOnOffer = offered.flatMap((k) => (k.kid === undefined ? [] : [k.kid]))
+      const shown = offered.map(
+        (k) => `${k.kid === undefined ? '(no kid)' : show(k.kid)} ${k.algorithms.join('/')}`,
+      )
+      rec.hint(`kid ${show(kid)}; keys on offer: ${shown.length === 0 ? 'none' : shown.join(', ')}`)
+    } else rec.hint(`kid ${show(kid)}`)
+  }
+
+  function keyWords(kid: unknown): string {
+    return kid === undefined ? ' (the token has no kid)' : ` with kid ${show(kid)}`
+  }
+
+  // authenticateNow when events are listened to or the challenge differs from the default: the
+  // same pipeline, with the outcome reported and errors rendered for `challenge` and `realm`.
+  const rerender = !challenge || realm !== REALM
+  function fail(e: unknown, seen: Seen | undefined): unknown {
+    if (!isAuthError(e)) return e
+    if (seen !== undefined) {
+      const header = seen.header
+      const iss = seen.claims?.iss
+      emit({
+        type: 'auth.failure',
+        code: e.code,
+        ...(typeof header?.alg === 'string' ? { alg: header.alg } : {}),
+        ...(typeof header?.kid === 'string' ? { kid: header.kid } : {}),
+        ...(typeof iss === 'string' ? { iss } : {}),
+        detail: e.message,
+      })
+    }
+    return rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e
+  }
+  function succeed(principal: Principal, seen: Seen | undefined): Principal {
+    if (seen !== undefined) {
+      const iss = principal.claims.iss
+      emit({
+        type: 'auth.success',
+        cached: seen.cached === true,
+        alg: String(principal.header.alg),
+        ...(typeof iss === 'string' ? { iss } : {}),
+      })
+    }
+    return principal
+  }
+  function observed(request: AuthRequest): Principal | Promise<Principal> {
+    const seen: Seen | undefined = listening ? {} : undefined
+    let result: Principal | Promise<Principal>
+    try {
+      result = run(request, seen, undefined)
+    } catch (e) {
+      throw fail(e, seen)
+    }
+    if (isPromiseLike(result)) {
+      return result.then(
+        (principal) => succeed(principal, seen),
+        (e: unknown) => {
+          throw fail(e, seen)
+        },
+      )
+    }
+    return succeed(result, seen)
+  }
+
+  const authenticateNow =
+    listening || rerender
+      ? observed
+      : (request: AuthRequest): Principal | Promise<Principal> => run(request, undefined, undefined)
 
   function authenticate(request: AuthRequest): Promise<Principal> {
     try {
@@ -257,13 +387,35 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     }
   }
 
+  async function explain(request: AuthRequest): Promise<Explanation> {
+    let rec: StepRecorder
+    try {
+      rec = new StepRecorder(clock() / 1000, policy.skew)
+    } catch (e) {
+      rec = new StepRecorder(Number.NaN, policy.skew)
+      return rec.failed(e, decodeUnverified)
+    }
+    try {
+      const result = run(request, rec, rec)
+      return rec.succeeded(isPromiseLike(result) ? await result : result)
+    } catch (e) {
+      return rec.failed(
+        rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e,
+        decodeUnverified,
+      )
+    }
+  }
+
   const authenticator: Authenticator = {
     authenticate,
     authenticateNow,
-    challenge: options.challenge,
+    explain,
+    challenge,
+    realm,
     async close() {
       if (closed) return
       closed = true
+      cache?.clear()
       await resolver.close?.()
     },
   }
@@ -271,11 +423,29 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     authenticator,
     resolver,
     skew: policy.skew,
-    verifyParsed,
+    verifyParsed: (token, parsed, claims) => verifyParsed(token, parsed, claims),
     checkCached: (principal) => {
       checkTimeClaims(principal.claims, policy, clock() / 1000)
     },
   }
+}
+
+/** The payload as JSON, unverified: explain() shows it when the signature fails. */
+function decodeUnverified(bytes: Buffer): Record<string, unknown> | undefined {
+  try {
+    return parseJsonObject(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A key as {@link KeyResolver.describeKeys} shows it: kid, type and algorithms, never material.
+ *
+ * @param key - a bound key
+ */
+export function describeKey(key: VerificationKey): KeyDescription {
+  return { kid: key.kid, type: key.type, algorithms: [...key.algorithms] }
 }
 
 function allowList(options: ResolvedOptions, resolver: KeyResolver): ReadonlySet<JwsAlgorithm> {

@@ -68,6 +68,16 @@ export const AUTH_ERRORS = {
     oauthError: 'insufficient_scope',
     message: 'The principal lacks the required roles',
   },
+  token_revoked: {
+    status: 401,
+    oauthError: 'invalid_token',
+    message: 'The token has been revoked',
+  },
+  insufficient_scope: {
+    status: 403,
+    oauthError: 'insufficient_scope',
+    message: 'The token lacks the required scopes',
+  },
 } as const satisfies Record<
   string,
   { status: 401 | 403 | 503; oauthError: string | undefined; message: string }
@@ -76,7 +86,7 @@ export const AUTH_ERRORS = {
 /** A stable error code from DESIGN.md's table. */
 export type AuthErrorCode = keyof typeof AUTH_ERRORS
 
-/** The realm sent in every `WWW-Authenticate` challenge. */
+/** The default realm of `WWW-Authenticate` challenges (the `realm` option changes it). */
 export const REALM = 'jwtgate'
 
 /** Options for {@link AuthError}. */
@@ -87,25 +97,62 @@ export interface AuthErrorOptions {
   cause?: unknown
   /** Seconds until a retry may help (sent as `Retry-After` with 503 jwks_unavailable); at least 1. */
   retryAfter?: number
+  /**
+   * The scopes the route required, for insufficient_scope: sent as the challenge's `scope`
+   * parameter (RFC 6750 §3). Scope tokens are printable ASCII without a double quote or a backslash (RFC 6749 §3.3);
+   * others are left out of the challenge.
+   */
+  requiredScopes?: readonly string[]
+  /**
+   * Whether {@link AuthError.headers} carries `WWW-Authenticate` (the authenticator's
+   * `challenge` option). @defaultValue true
+   */
+  challenge?: boolean
+  /** The challenge's realm (the authenticator's `realm` option). @defaultValue 'jwtgate' */
+  realm?: string
 }
+
+/** What a challenge is built from, besides the code. */
+export interface ChallengeOptions {
+  /** @defaultValue 'jwtgate' */
+  realm?: string
+  /** Scopes the route required (insufficient_scope only). */
+  requiredScopes?: readonly string[] | undefined
+}
+
+// RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
 /**
  * Builds the `WWW-Authenticate` value for a code (RFC 6750 §3), independent of the `challenge`
- * option: 401 → `Bearer realm="jwtgate"` plus `error="invalid_token"` when a token was presented;
- * 403 → `Bearer error="insufficient_scope"`; 503 → none.
+ * option. token_missing → `Bearer realm="jwtgate"` (no error: no token was presented); other 401s
+ * → `error="invalid_token"`; 403 → `error="insufficient_scope"` (insufficient_scope adds
+ * `scope="…"` with the required scopes); every error carries `error_description`, the code's
+ * fixed text (never token data); 503 → none.
  *
  * @param code - the error code
+ * @param options - realm and required scopes
  * @returns the header value, or `undefined` when the code carries no challenge
+ * @example
+ * ```ts
+ * challengeFor('token_expired')
+ * // 'Bearer realm="jwtgate", error="invalid_token", error_description="The token has expired"'
+ * ```
  */
-export function challengeFor(code: AuthErrorCode): string | undefined {
+export function challengeFor(
+  code: AuthErrorCode,
+  options: ChallengeOptions = {},
+): string | undefined {
   const entry = AUTH_ERRORS[code]
-  if (entry.status === 401) {
-    return entry.oauthError === undefined
-      ? `Bearer realm="${REALM}"`
-      : `Bearer realm="${REALM}", error="${entry.oauthError}"`
+  if (entry.status === 503) return undefined
+  const realm = options.realm ?? REALM
+  if (entry.oauthError === undefined) return `Bearer realm="${realm}"`
+  let value = `Bearer realm="${realm}", error="${entry.oauthError}", error_description="${entry.message}"`
+  if (code === 'insufficient_scope' && options.requiredScopes !== undefined) {
+    const scopes = options.requiredScopes.filter((s) => SCOPE_TOKEN.test(s))
+    if (scopes.length > 0) value += `, scope="${scopes.join(' ')}"`
   }
-  if (entry.status === 403) return `Bearer error="${entry.oauthError}"`
-  return undefined
+  return value
 }
 
 /**
@@ -113,7 +160,8 @@ export function challengeFor(code: AuthErrorCode): string | undefined {
  * `AuthError`; tell causes apart by {@link AuthError.code}, never by message.
  *
  * `status` and `statusCode` (same value) and `expose` let Express, Fastify and Koa default error
- * handlers render it; `headers` holds `WWW-Authenticate` and, for 503, `Retry-After`.
+ * handlers render it; `headers` holds `WWW-Authenticate` (following the authenticator's
+ * `challenge` and `realm`) and, for 503, `Retry-After`.
  *
  * @example
  * ```ts
@@ -130,16 +178,24 @@ export class AuthError extends Error {
   readonly statusCode: 401 | 403 | 503
   /** Koa: the message is safe to show to the client. */
   readonly expose = true as const
-  /** The `WWW-Authenticate` value for this code (sent only when the `challenge` option is on). */
+  /**
+   * The `WWW-Authenticate` value for this code, with the authenticator's realm; `undefined` for
+   * 503, and when the authenticator was built with `challenge: false`.
+   */
   readonly wwwAuthenticate: string | undefined
+  /** The scopes the route required (insufficient_scope). */
+  readonly requiredScopes: readonly string[] | undefined
   /** Seconds until the next refresh may help, for 503 jwks_unavailable. */
   readonly retryAfter: number | undefined
-  /** Response headers for this error: `WWW-Authenticate` and, for 503, `Retry-After`. */
+  /**
+   * Response headers for this error: `WWW-Authenticate` (unless the authenticator's `challenge` is
+   * off) and, for 503, `Retry-After`. Koa's and Fastify's own error handlers copy them.
+   */
   readonly headers: Readonly<Record<string, string>>
 
   /**
    * @param code - one of the codes in {@link AUTH_ERRORS}
-   * @param options - message override, cause and retry hint
+   * @param options - message override, cause, retry hint, required scopes, challenge and realm
    */
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const entry = AUTH_ERRORS[code]
@@ -151,7 +207,12 @@ export class AuthError extends Error {
     this.code = code
     this.status = entry.status
     this.statusCode = entry.status
-    this.wwwAuthenticate = challengeFor(code)
+    this.requiredScopes =
+      options.requiredScopes === undefined ? undefined : Object.freeze([...options.requiredScopes])
+    this.wwwAuthenticate =
+      options.challenge === false
+        ? undefined
+        : challengeFor(code, { realm: options.realm, requiredScopes: this.requiredScopes })
     const headers: Record<string, string> = {}
     if (this.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = this.wwwAuthenticate
     if (entry.status === 503) {
@@ -201,4 +262,26 @@ export class ConfigError extends TypeError {
     this.name = 'ConfigError'
     this.key = key
   }
+}
+
+/**
+ * The same error, rendered for an authenticator's `challenge` and `realm` (message, cause, retry
+ * hint and required scopes kept). Returns `error` itself when nothing changes.
+ *
+ * @param error - an error built with the defaults
+ * @param challenge - the `challenge` option
+ * @param realm - the `realm` option
+ */
+export function withChallenge(error: AuthError, challenge: boolean, realm: string): AuthError {
+  if (challenge && realm === REALM) return error
+  const again = new AuthError(error.code, {
+    message: error.message,
+    cause: error.cause,
+    retryAfter: error.retryAfter,
+    requiredScopes: error.requiredScopes,
+    challenge,
+    realm,
+  })
+  if (error.stack !== undefined) again.stack = error.stack
+  return again
 }

@@ -24,6 +24,7 @@ export {
   createKeyResolverAuthenticator,
   createStaticAuthenticator,
   createStaticKeyResolver,
+  describeKey,
   MAX_KEYS_TRIED,
   MAX_KID_LENGTH,
   resolveOptions,
@@ -45,9 +46,12 @@ export {
   ConfigError,
   isAuthError,
   REALM,
+  withChallenge,
   type AuthErrorCode,
   type AuthErrorOptions,
+  type ChallengeOptions,
 } from './errors.js'
+export type { ExplainCheck, Explanation, ExplanationKey, ExplanationStep } from './explain.js'
 export {
   assertRoles,
   createRequestGuard,
@@ -76,11 +80,29 @@ export {
 } from './keys/algorithms.js'
 export { hasRocaFingerprint, ROCA_PRIMES } from './keys/roca.js'
 export { importSigningKey, importSigningKeys } from './keys/import-signing-key.js'
-export { createEmitter, type Emit } from './lib/events.js'
+export { escapeForLog, hasControlChars, MAX_EVENT_STRING_LENGTH } from './lib/control.js'
+export {
+  createEmitter,
+  MAX_EVENTS_PER_SECOND,
+  type Emit,
+  type EmitterOptions,
+} from './lib/events.js'
 export { checkRoles, type RolesMode } from './roles.js'
 export type {
   AdvancedOptions,
   AuthEvent,
+  AuthFailureEvent,
+  AuthSuccessEvent,
+  BoundedEventType,
+  ConfigWarningEvent,
+  EventBase,
+  EventsSuppressedEvent,
+  JwksFetchEvent,
+  JwksFetchFailedEvent,
+  JwksKeySkippedEvent,
+  JwksRateLimitedEvent,
+  JwksStaleEvent,
+  KeyDescription,
   Authenticator,
   AuthRequest,
   DisabledOptions,

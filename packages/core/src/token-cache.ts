@@ -82,6 +82,11 @@ export class TokenCache {
     }
   }
 
+  /** Drops every entry (the authenticator was closed). */
+  clear(): void {
+    this.#map = new Map()
+  }
+
   /** Number of cached tokens. */
   get size(): number {
     return this.#map.size

@@ -1,4 +1,6 @@
 import type { KeyObject } from 'node:crypto'
+import type { AuthErrorCode } from './errors.js'
+import type { Explanation } from './explain.js'
 
 /** The JWS algorithms jwtgate verifies. `none` is not among them and never will be. */
 export type JwsAlgorithm =
@@ -64,10 +66,28 @@ export interface Authenticator {
    * @throws {@link AuthError} (synchronously, or as the Promise's rejection)
    */
   authenticateNow?(request: AuthRequest): Principal | Promise<Principal>
-  /** Stops timers and aborts background work. Idempotent. */
+  /**
+   * Stops timers and aborts background work, and drops the verified-token cache. Idempotent. A
+   * closed authenticator rejects every later request (cached tokens included) with
+   * jwks_unavailable (503).
+   */
   close(): Promise<void>
+  /**
+   * Why a request would be accepted or refused: every check in pipeline order with its verdict and
+   * detail, the decoded header and claims, the key asked for and the kids on offer, the clock in
+   * effect, and the final code. It runs the same pipeline as {@link Authenticator.authenticate}
+   * (so the two agree), bypasses the token cache, reports no `auth.*` events, and fetches keys
+   * only as `authenticate` would. Never rejects. Optional, so that any object with `authenticate`
+   * and `close` is still an authenticator.
+   *
+   * @param request - headers and URL
+   * @returns the explanation
+   */
+  explain?(request: AuthRequest): Promise<Explanation>
   /** The `challenge` option it was built with; adapters use it to render responses. */
   readonly challenge?: boolean
+  /** The `realm` option it was built with; adapters use it to render responses. */
+  readonly realm?: string
 }
 
 /** A key bound to the algorithms it may verify. The binding is what defeats algorithm confusion. */
@@ -116,15 +136,143 @@ export interface KeyResolver {
   readonly trustedIssuers?: ReadonlySet<string> | undefined
   /** Stops background work. */
   close?(): void | Promise<void>
+  /**
+   * The keys on offer, for `explain()`: kid, type and algorithms of each, never key material.
+   * Optional; without it explain() cannot list the kids on offer.
+   */
+  describeKeys?(): readonly KeyDescription[]
 }
 
-/** An event reported through `onEvent`. It never holds a token, a secret or key material. */
-export interface AuthEvent {
-  /** e.g. `jwks.fetch`, `jwks.fetch_failed`, `jwks.key_skipped`, `jwks.rate_limited`, `jwks.stale`, `config.warning`. */
-  readonly type: string
-  /** Event fields (see DESIGN.md, Events). */
-  readonly [field: string]: unknown
+/** A key as `explain()` shows it. */
+export interface KeyDescription {
+  /** Key id; static keys have none. */
+  readonly kid: string | undefined
+  /** Key family. */
+  readonly type: VerificationKey['type']
+  /** The algorithms it verifies. */
+  readonly algorithms: readonly JwsAlgorithm[]
 }
+
+/** Fields every event may carry. */
+export interface EventBase {
+  /** With `issuers`: the issuer whose key set or checks reported the event. */
+  readonly issuer?: string
+}
+
+/** A JWKS or discovery response was received (DESIGN.md, Events). */
+export interface JwksFetchEvent extends EventBase {
+  readonly type: 'jwks.fetch'
+  /** The URL fetched. */
+  readonly url: string
+  /** HTTP status (304 when not modified). */
+  readonly status: number
+  readonly durationMs: number
+  /** Body size in bytes (0 for 304). */
+  readonly bytes: number
+  /** Usable keys in the set; undefined for 304. */
+  readonly keys: number | undefined
+  readonly notModified: boolean
+}
+
+/** A JWKS or discovery fetch failed; known keys stay in use. */
+export interface JwksFetchFailedEvent extends EventBase {
+  readonly type: 'jwks.fetch_failed'
+  readonly url: string
+  /** A short reason code, e.g. `timeout`, `status_500`, `too_large`. */
+  readonly reason: string
+  readonly durationMs: number
+}
+
+/** A key of the set was skipped (unusable, private, weak …). */
+export interface JwksKeySkippedEvent extends EventBase {
+  readonly type: 'jwks.key_skipped'
+  /** The key's kid, escaped and cut to 64 characters. */
+  readonly kid: string | undefined
+  readonly reason: string
+}
+
+/** An unknown kid was refused without a refresh: the refresh budget is spent. Bounded. */
+export interface JwksRateLimitedEvent extends EventBase {
+  readonly type: 'jwks.rate_limited'
+  /** The token's kid (attacker-chosen): escaped and cut to 64 characters. */
+  readonly kid: string
+}
+
+/** Known keys were served after a failed refresh. */
+export interface JwksStaleEvent extends EventBase {
+  readonly type: 'jwks.stale'
+  /** Age of the key set, ms. */
+  readonly ageMs: number
+}
+
+/** A configuration that works but is probably not what was meant. */
+export interface ConfigWarningEvent extends EventBase {
+  readonly type: 'config.warning'
+  readonly message: string
+}
+
+/** A request was authenticated. Emitted only when a listener is set. */
+export interface AuthSuccessEvent extends EventBase {
+  readonly type: 'auth.success'
+  /** Answered from the verified-token cache. */
+  readonly cached: boolean
+  /** The token's algorithm. */
+  readonly alg: string
+  /** The token's issuer (escaped, cut to 64 characters), when it is a string. */
+  readonly iss?: string
+}
+
+/** A request was refused. Emitted only when a listener is set; bounded (100 per second). */
+export interface AuthFailureEvent extends EventBase {
+  readonly type: 'auth.failure'
+  /** The error code. */
+  readonly code: AuthErrorCode
+  /** The header's `alg`, when the header could be read (escaped, cut to 64 characters). */
+  readonly alg?: string
+  /** The header's `kid` (attacker-chosen: escaped, cut to 64 characters). */
+  readonly kid?: string
+  /** The `iss` claim, once the signature verified (escaped, cut to 64 characters). */
+  readonly iss?: string
+  /** The error message: fixed text, never token data. */
+  readonly detail: string
+}
+
+/**
+ * Events of one bounded type beyond 100 in a second were dropped; one summary per type per second.
+ * (`eventType` rather than `type`: `type` names this event.)
+ */
+export interface EventsSuppressedEvent extends EventBase {
+  readonly type: 'events.suppressed'
+  /** The type of the dropped events, e.g. `auth.failure`. */
+  readonly eventType: BoundedEventType
+  /** How many were dropped. */
+  readonly count: number
+}
+
+/** Per-request event types that are rate-bounded (DESIGN.md, Events). */
+export type BoundedEventType = 'auth.failure' | 'jwks.rate_limited'
+
+/**
+ * An event reported through `onEvent`, a discriminated union on `type`. It never holds a token, a
+ * secret or key material; attacker-chosen strings are escaped and cut to 64 characters.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => {
+ *   if (e.type === 'auth.failure') log.warn({ code: e.code, kid: e.kid }, 'token refused')
+ * }
+ * ```
+ */
+export type AuthEvent =
+  | JwksFetchEvent
+  | JwksFetchFailedEvent
+  | JwksKeySkippedEvent
+  | JwksRateLimitedEvent
+  | JwksStaleEvent
+  | ConfigWarningEvent
+  | AuthSuccessEvent
+  | AuthFailureEvent
+  | EventsSuppressedEvent
 
 /** TLS settings for the JWKS and discovery requests (OpenSearch `jwks.*`). */
 export interface JwksTlsOptions {

@@ -6,6 +6,7 @@ import {
   hs,
   hsToken,
   mint,
+  NOW,
   SECRET,
   SECRET_B64,
   staticAuth,
@@ -19,8 +20,16 @@ describe('subject (SEC-077)', () => {
     ['alice', 'alice'],
     [' alice ', 'alice'],
     [123, '123'],
-    [1.5, '1.5'],
+    [0, '0'],
+    [-42, '-42'],
+    [Number.MAX_SAFE_INTEGER, '9007199254740991'],
     ['ällö 名前', 'ällö 名前'],
+    ['  a b  ', 'a b'],
+    // Only ASCII spaces are trimmed: a Unicode space keeps the subject apart from `admin`.
+    ['admin\u00a0', 'admin\u00a0'],
+    ['\u3000admin', '\u3000admin'],
+    ['admin\ufeff', 'admin\ufeff'],
+    ['\u2003', '\u2003'],
   ])('sub %j → %j', async (sub, expected) => {
     await expect(auth().authenticate(bearer(hsToken(claims({ sub }))))).resolves.toMatchObject({
       subject: expected,
@@ -39,11 +48,31 @@ describe('subject (SEC-077)', () => {
     ['a\nb'],
     ['a\u001bb'],
     ['a\u0085b'],
+    // Second wave: numbers that are not safe integers, Unicode spaces, controls before trimming.
+    [1.5],
+    [1e21],
+    [-9007199254740992],
+    ['\nadmin\t'],
+    ['admin\t'],
+    [' admin\r'],
+    ['admin\u009b'],
+    ['admin\u007f'],
+    ['adm\u202ein'],
+    ['admin\u2066'],
+    ['\u200fadmin'],
+    ['admin\u061c'],
   ])('sub %j → subject_missing', async (sub) => {
     await expectAuthFailure(
       auth().authenticate(bearer(hsToken(claims({ sub })))),
       'subject_missing',
     )
+  })
+
+  it('an integer above 2^53 is not rounded into another user (JSON 9007199254740993)', async () => {
+    const t = mint({ alg: 'HS256' }, `{"sub":9007199254740993,"exp":${NOW + 300}}`, hs(SECRET))
+    await expectAuthFailure(auth().authenticate(bearer(t)), 'subject_missing')
+    const big = mint({ alg: 'HS256' }, `{"sub":1e21,"exp":${NOW + 300}}`, hs(SECRET))
+    await expectAuthFailure(auth().authenticate(bearer(big)), 'subject_missing')
   })
 
   it('a JSON-escaped lone surrogate → subject_missing', async () => {

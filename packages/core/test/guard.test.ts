@@ -80,7 +80,10 @@ describe('createRequestGuard', () => {
     const e = await expectAuthFailure(guard.authenticate(withUrl('/x', 'a.b')), 'token_malformed')
     expect(guard.respond(e)).toEqual({
       status: 401,
-      headers: { 'WWW-Authenticate': 'Bearer realm="jwtgate", error="invalid_token"' },
+      headers: {
+        'WWW-Authenticate':
+          'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
+      },
       body: { error: 'token_malformed', message: 'The token must have exactly three parts' },
     })
   })

@@ -31,7 +31,9 @@ describe('checkRoles (SEC-080)', () => {
       expect(caught).toBeInstanceOf(AuthError)
       expect((caught as AuthError).code).toBe('insufficient_roles')
       expect((caught as AuthError).status).toBe(403)
-      expect((caught as AuthError).wwwAuthenticate).toBe('Bearer error="insufficient_scope"')
+      expect((caught as AuthError).wwwAuthenticate).toBe(
+        'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+      )
     },
   )
 })

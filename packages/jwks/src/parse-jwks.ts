@@ -2,7 +2,13 @@
 // one by one and reported, never failing the whole set (RFC 7517 §5; SEC-118..124); symmetric
 // keys are refused because a key set is public (SEC-116), and so is published private material.
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
-import { bindKey, MAX_KID_LENGTH, type VerificationKey } from '@jwtgate/core'
+import {
+  bindKey,
+  escapeForLog,
+  hasControlChars,
+  MAX_KID_LENGTH,
+  type VerificationKey,
+} from '@jwtgate/core'
 
 /** A key that was not imported, and why. */
 export interface SkippedKey {
@@ -29,16 +35,12 @@ export class KeySetError extends Error {
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 const EC_SIZES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }
 const B64URL = /^[A-Za-z0-9_-]+$/
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const KID_CONTROL = /[\u0000-\u001f\u007f]/
-
-/** Escapes control characters and shortens a kid for logs and events (SEC-144). */
+/**
+ * Escapes control characters (C0, C1, bidi) and shortens a kid for logs and events (SEC-144),
+ * with core's one definition of a control character.
+ */
 export function safeKid(kid: unknown): string | undefined {
-  if (typeof kid !== 'string') return undefined
-  const escaped = kid.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  return escaped.length > 64 ? `${escaped.slice(0, 64)}…` : escaped
+  return typeof kid === 'string' ? escapeForLog(kid) : undefined
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -90,7 +92,7 @@ export function importJwk(jwk: unknown): VerificationKey | string {
   const k = jwk as Record<string, unknown>
   const kid = k.kid
   if (kid !== undefined && typeof kid !== 'string') return 'kid is not a string'
-  if (typeof kid === 'string' && (kid.length > MAX_KID_LENGTH || KID_CONTROL.test(kid))) {
+  if (typeof kid === 'string' && (kid.length > MAX_KID_LENGTH || hasControlChars(kid))) {
     return 'kid is too long or holds control characters'
   }
   if (k.kty === 'oct') return 'symmetric keys are not accepted from a key set'

@@ -2,12 +2,14 @@ import {
   ASYMMETRIC_ALGORITHMS,
   AuthError,
   createEmitter,
+  describeKey,
   type Emit,
   type JwsAlgorithm,
   type KeyResolver,
   type KeySelector,
   type ResolvedOptions,
   type VerificationKey,
+  type KeyDescription,
 } from '@jwtgate/core'
 import { FetchError } from './fetch-limited.js'
 import { KeySetRetriever, reasonOf, type RetrieverOptions } from './key-set-retriever.js'
@@ -85,6 +87,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
   readonly #rateCount: number
 
   #byKid = new Map<string, VerificationKey[]>()
+  #keys: readonly VerificationKey[] = []
   #kidlessByAlg = new Map<JwsAlgorithm, VerificationKey[]>()
   #loaded = false
   #fingerprint: string | undefined
@@ -256,6 +259,11 @@ export class SelfRefreshingKeySet implements KeyResolver {
     return promise
   }
 
+  /** The keys on offer (kid, type, algorithms; never key material), for `explain()`. */
+  describeKeys(): readonly KeyDescription[] {
+    return this.#keys.map(describeKey)
+  }
+
   /** A snapshot of the counters and the current kids. */
   stats(): KeySetStats {
     return { ...this.#stats, kids: [...this.#stats.kids] }
@@ -288,6 +296,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
     }
     // Swapped at once: there is never an empty window (SEC-133).
     this.#byKid = byKid
+    this.#keys = keys
     this.#kidlessByAlg = byAlg
     this.#fingerprint = fingerprint
     this.#loaded = true

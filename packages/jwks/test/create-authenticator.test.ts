@@ -83,7 +83,7 @@ describe('createAuthenticator with jwksUri', () => {
       events,
     )
     expect(
-      events.some((e) => e.type === 'config.warning' && String(e.message).includes('signingKey')),
+      events.some((e) => e.type === 'config.warning' && e.message.includes('signingKey')),
     ).toBe(true)
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'a' })))).resolves.toBeDefined()
   })

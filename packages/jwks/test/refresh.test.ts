@@ -26,6 +26,18 @@ async function ready(extra: Record<string, unknown> = {}, events?: AuthEvent[]) 
   return auth
 }
 
+/** rate_limited events delivered plus those counted in events.suppressed summaries. */
+const rateLimitedSeen = (events: AuthEvent[]): number =>
+  events.reduce(
+    (n, e) =>
+      e.type === 'jwks.rate_limited'
+        ? n + 1
+        : e.type === 'events.suppressed' && e.eventType === 'jwks.rate_limited'
+          ? n + e.count
+          : n,
+    0,
+  )
+
 describe('unknown kid', () => {
   it('1000 concurrent requests with a new kid → exactly one fetch, all accepted (SEC-130)', async () => {
     const auth = await ready()
@@ -70,9 +82,56 @@ describe('unknown kid', () => {
     expect(perRequestMs).toBeLessThan(5)
     expect(server.requestCount).toBe(3)
     expect(auth.keySet?.stats().rateLimited).toBe(200)
-    expect(events.filter((e) => e.type === 'jwks.rate_limited')).toHaveLength(200)
+    // Bounded (DESIGN.md, Events): 100 a second, the rest summarised in events.suppressed.
+    await until(() => rateLimitedSeen(events) === 200)
+    expect(events.filter((e) => e.type === 'jwks.rate_limited').length).toBeLessThanOrEqual(
+      100 * Math.ceil((performance.now() - started) / 1000),
+    )
     // Known keys keep working during the flood.
     await expect(auth.authenticate(bearer(await server.sign({ sub: 'ok' })))).resolves.toBeDefined()
+  })
+
+  it('2,000 forged requests: at most 100 jwks.rate_limited a second plus summaries, no raw kid (issue 14 item 8)', async () => {
+    const events: AuthEvent[] = []
+    const auth = await ready(
+      { refreshRateLimitCount: 1, refreshRateLimitTimeWindowMs: 60_000 },
+      events,
+    )
+    const kid = `\u009b${'x'.repeat(224)}`
+    const forged = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        server.sign({ sub: 'a' }, { kid: `${kid}${String(i)}` }),
+      ),
+    )
+    const started = performance.now()
+    for (let i = 0; i < 2000; i++) {
+      const t = forged[i % forged.length] ?? ''
+      await expectAuthFailure(auth.authenticate(bearer(t)), 'key_not_found')
+    }
+    const seconds = Math.ceil((performance.now() - started) / 1000)
+    // The C1 kid fails fast (no refresh, no rate_limited event); plain long kids spend the budget.
+    expect(server.requestCount).toBe(0)
+    const plain = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        server.sign({ sub: 'a' }, { kid: `${'y'.repeat(224)}${String(i)}` }),
+      ),
+    )
+    const flood = performance.now()
+    for (let i = 0; i < 2000; i++) {
+      const t = plain[i % plain.length] ?? ''
+      await expectAuthFailure(auth.authenticate(bearer(t)), 'key_not_found')
+    }
+    const floodSeconds = Math.ceil((performance.now() - flood) / 1000)
+    expect(server.requestCount).toBe(1)
+    await until(() => rateLimitedSeen(events) === 1999)
+    const limited = events.filter((e) => e.type === 'jwks.rate_limited')
+    expect(limited.length).toBeLessThanOrEqual(100 * floodSeconds)
+    for (const e of limited) {
+      expect(e.kid.length).toBeLessThanOrEqual(64)
+      expect(e.kid).not.toContain('\u009b')
+    }
+    expect(seconds).toBeGreaterThan(0)
+    expect(JSON.stringify(events)).not.toContain('y'.repeat(100))
   })
 
   it('the budget comes back after the window', async () => {

@@ -1,5 +1,6 @@
 // Subject and roles extraction (DESIGN.md, Decisions: Claims).
 import { AuthError } from '../errors.js'
+import { hasControlChars } from '../lib/control.js'
 
 /** A compiled claim path: literal member names walked through nested plain objects. */
 export type ClaimPath = readonly string[]
@@ -27,24 +28,35 @@ export function readPath(claims: Record<string, unknown>, path: ClaimPath): unkn
   return current
 }
 
-// C0 and C1 control characters, DEL.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 // A lone surrogate (with the u flag, a well-formed pair is one code point and does not match).
 const LONE_SURROGATE = /[\ud800-\udfff]/u
 
+/** Trims ASCII spaces (U+0020) only, as OpenSearch's Java `trim()` does once controls are refused. */
+function trimAsciiSpaces(s: string): string {
+  let start = 0
+  let end = s.length
+  while (start < end && s.charCodeAt(start) === 0x20) start++
+  while (end > start && s.charCodeAt(end - 1) === 0x20) end--
+  return start === 0 && end === s.length ? s : s.slice(start, end)
+}
+
 /**
- * The subject: a string (trimmed) or a finite number in decimal form. Empty, blank, control
- * characters (a C-string consumer could truncate `admin\0x`) or lone surrogates: subject_missing.
+ * The subject (DESIGN.md, Second wave): a string, or a number that is a safe integer in its
+ * decimal form (`JSON.parse` rounds larger integers: `9007199254740993` would become another
+ * user). Control characters anywhere in the raw string (C0, DEL, C1, bidi; a C-string consumer
+ * could truncate `admin\0x`) are refused before anything else; then only ASCII spaces are trimmed,
+ * never Unicode spaces (`"admin\u00a0"` must not become `admin`, CVE-2023-23612). Any other
+ * value, an empty result or a lone surrogate: subject_missing.
  *
  * @throws {@link AuthError} subject_missing
  */
 export function extractSubject(claims: Record<string, unknown>, path: ClaimPath): string {
   const v = readPath(claims, path)
   let s: string | undefined
-  if (typeof v === 'string') s = v.trim()
-  else if (typeof v === 'number' && Number.isFinite(v)) s = String(v)
-  if (s === undefined || s === '' || CONTROL.test(s) || LONE_SURROGATE.test(s)) {
+  if (typeof v === 'string') {
+    if (!hasControlChars(v)) s = trimAsciiSpaces(v)
+  } else if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v)
+  if (s === undefined || s === '' || LONE_SURROGATE.test(s)) {
     throw new AuthError('subject_missing')
   }
   return s

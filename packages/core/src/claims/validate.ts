@@ -2,6 +2,7 @@
 // Boundaries follow jose: expired iff exp ≤ now − skew; not yet valid iff nbf > now + skew;
 // issued in the future iff iat > now + skew.
 import { AuthError } from '../errors.js'
+import { isoSeconds, show, type StepRecorder } from '../explain.js'
 
 /** The claim rules, resolved once from the options. */
 export interface ClaimsPolicy {
@@ -23,26 +24,59 @@ function numericDate(claims: Record<string, unknown>, name: string): number | un
 
 /**
  * Checks `exp`, `nbf` and `iat` against `nowSeconds`. Run on every request, cache hits included.
+ * Types are checked first (all three), then the values, in that order.
  *
+ * @param rec - explain()'s step recorder; undefined on the hot path
  * @throws {@link AuthError} token_expired, token_not_yet_valid, token_issued_in_future, claim_invalid
  */
 export function checkTimeClaims(
   claims: Record<string, unknown>,
   policy: ClaimsPolicy,
   nowSeconds: number,
+  rec?: StepRecorder,
 ): void {
+  rec?.at('exp')
   const exp = numericDate(claims, 'exp')
+  rec?.at('nbf')
   const nbf = numericDate(claims, 'nbf')
+  rec?.at('iat')
   const iat = numericDate(claims, 'iat')
+  rec?.at('exp')
   if (exp === undefined) {
     if (policy.requireExp) throw invalid('exp', 'is required')
-  } else if (exp <= nowSeconds - policy.skew) {
-    throw new AuthError('token_expired')
+    rec?.pass('absent (allowed: requireExp is off)')
+  } else {
+    rec?.hint(explainTime('exp', exp, '>', nowSeconds - policy.skew, nowSeconds, policy.skew))
+    if (exp <= nowSeconds - policy.skew) throw new AuthError('token_expired')
+    rec?.pass(explainTime('exp', exp, '>', nowSeconds - policy.skew, nowSeconds, policy.skew))
   }
-  if (nbf !== undefined && nbf > nowSeconds + policy.skew)
-    throw new AuthError('token_not_yet_valid')
-  if (iat !== undefined && iat > nowSeconds + policy.skew)
-    throw new AuthError('token_issued_in_future')
+  rec?.at('nbf')
+  if (nbf === undefined) rec?.pass('absent')
+  else {
+    rec?.hint(explainTime('nbf', nbf, '≤', nowSeconds + policy.skew, nowSeconds, policy.skew))
+    if (nbf > nowSeconds + policy.skew) throw new AuthError('token_not_yet_valid')
+    rec?.pass(explainTime('nbf', nbf, '≤', nowSeconds + policy.skew, nowSeconds, policy.skew))
+  }
+  rec?.at('iat')
+  if (iat === undefined) rec?.pass('absent')
+  else {
+    rec?.hint(explainTime('iat', iat, '≤', nowSeconds + policy.skew, nowSeconds, policy.skew))
+    if (iat > nowSeconds + policy.skew) throw new AuthError('token_issued_in_future')
+    rec?.pass(explainTime('iat', iat, '≤', nowSeconds + policy.skew, nowSeconds, policy.skew))
+  }
+}
+
+/** `exp 1800000300 (2027-…) must be > 1799999970 (now 1800000000 − skew 30 s)`. */
+function explainTime(
+  name: string,
+  value: number,
+  op: '>' | '≤',
+  bound: number,
+  now: number,
+  skew: number,
+): string {
+  const sign = op === '>' ? '−' : '+'
+  return `${name} ${String(value)} (${isoSeconds(value)}) must be ${op} ${String(bound)} (now ${String(now)} (${isoSeconds(now)}) ${sign} skew ${String(skew)} s)`
 }
 
 /**
@@ -50,24 +84,32 @@ export function checkTimeClaims(
  *
  * @param issuers - the issuers to require; defaults to the policy's (a key set learnt from
  *   discovery may supply them instead)
+ * @param rec - explain()'s step recorder; undefined on the hot path
  * @throws {@link AuthError} issuer_mismatch, audience_mismatch, claim_invalid
  */
 export function checkIssuerAndAudience(
   claims: Record<string, unknown>,
   policy: ClaimsPolicy,
   issuers: ReadonlySet<string> | undefined = policy.issuers,
+  rec?: StepRecorder,
 ): void {
   if (issuers !== undefined) {
+    rec?.at('issuer')
+    rec?.hint(`iss ${show(claims.iss)}; required: ${show([...issuers])}`)
     const iss = claims.iss
     if (iss === undefined) throw new AuthError('issuer_mismatch')
     if (typeof iss !== 'string') throw invalid('iss', 'must be a string')
     if (!issuers.has(iss)) throw new AuthError('issuer_mismatch')
-  }
+    rec?.pass(`iss ${show(iss)} is required (${show([...issuers])})`)
+  } else rec?.skip('issuer', 'not checked: no required issuer')
   if (policy.audiences !== undefined) {
+    rec?.at('audience')
+    rec?.hint(`aud ${show(claims.aud)}; required: one of ${show([...policy.audiences])}`)
     const aud = claims.aud
     if (aud === undefined) throw new AuthError('audience_mismatch')
     if (typeof aud === 'string') {
       if (!policy.audiences.has(aud)) throw new AuthError('audience_mismatch')
+      rec?.pass(`aud ${show(aud)} is one of ${show([...policy.audiences])}`)
       return
     }
     if (!Array.isArray(aud)) throw invalid('aud', 'must be a string or an array of strings')
@@ -77,5 +119,6 @@ export function checkIssuerAndAudience(
       if (policy.audiences.has(a)) match = true
     }
     if (!match) throw new AuthError('audience_mismatch')
-  }
+    rec?.pass(`aud ${show(aud)} contains one of ${show([...policy.audiences])}`)
+  } else rec?.skip('audience', 'not checked: no required audience')
 }

@@ -100,7 +100,7 @@ export function createRequestGuard(
   const challenge = options.challenge ?? authenticator.challenge ?? true
   const optional = options.optional === true
   const isSkipped = compileSkip(options.skip)
-  const renderOptions = { challenge }
+  const renderOptions = { challenge, realm: authenticator.realm }
   const now =
     authenticator.authenticateNow?.bind(authenticator) ??
     ((request: AuthRequest) => authenticator.authenticate(request))

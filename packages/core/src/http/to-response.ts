@@ -1,4 +1,4 @@
-import { AUTH_ERRORS, type AuthError, type AuthErrorCode } from '../errors.js'
+import { AUTH_ERRORS, challengeFor, type AuthError, type AuthErrorCode } from '../errors.js'
 
 /** What an adapter sends for an {@link AuthError}. */
 export interface AuthErrorResponse {
@@ -13,10 +13,12 @@ export interface AuthErrorResponse {
 /** Options for {@link toHttpResponse}. */
 export interface ToHttpResponseOptions {
   /**
-   * Send `WWW-Authenticate` on 401 and 403.
-   * @defaultValue true
+   * Send `WWW-Authenticate` on 401 and 403. @defaultValue what the error carries: the challenge of
+   * the authenticator that threw it (none when it was built with `challenge: false`)
    */
   challenge?: boolean
+  /** The challenge's realm. @defaultValue the realm the error carries */
+  realm?: string
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ToHttpResponseOptions {
  * Every adapter uses this; none builds a challenge or a body itself.
  *
  * @param error - the error `authenticate()` or `checkRoles()` threw
- * @param options - whether to send the challenge
+ * @param options - whether to send the challenge, and its realm
  * @returns the response to send
  * @example
  * ```ts
@@ -36,11 +38,14 @@ export function toHttpResponse(
   error: AuthError,
   options: ToHttpResponseOptions = {},
 ): AuthErrorResponse {
-  const challenge = options.challenge ?? true
   const headers: Record<string, string> = {}
   const status = AUTH_ERRORS[error.code].status
-  if (challenge && error.wwwAuthenticate !== undefined) {
-    headers['WWW-Authenticate'] = error.wwwAuthenticate
+  if (options.challenge !== false) {
+    const www =
+      options.realm === undefined && (error.wwwAuthenticate !== undefined || !options.challenge)
+        ? error.wwwAuthenticate
+        : challengeFor(error.code, { realm: options.realm, requiredScopes: error.requiredScopes })
+    if (www !== undefined) headers['WWW-Authenticate'] = www
   }
   if (status === 503) headers['Retry-After'] = String(error.retryAfter ?? 1)
   return { status, headers, body: { error: error.code, message: error.message } }

@@ -78,7 +78,7 @@ describe('jwtAuth (express)', () => {
       expect(res.status).toBe(401)
       expect(await res.json()).toEqual({ custom: 'token_malformed' })
       expect(res.headers.get('www-authenticate')).toBe(
-        'Bearer realm="jwtgate", error="invalid_token"',
+        'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
       )
     } finally {
       server.close()

@@ -47,7 +47,9 @@ describe('README example', () => {
     const admin = await fetch(`${url(app)}/admin`, bearer(token))
     expect(admin.status).toBe(403)
     expect(await admin.json()).toMatchObject({ error: 'insufficient_roles' })
-    expect(admin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    expect(admin.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
     const none = await fetch(`${url(app)}/me`)
     expect(none.status).toBe(401)
     expect(await none.json()).toMatchObject({ error: 'token_missing' })
@@ -101,7 +103,9 @@ describe('jwtAuth (fastify)', () => {
     const res = await app.inject({ url: '/', headers: { authorization: 'Bearer x.y.z' } })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toEqual({ custom: 'token_malformed' })
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="jwtgate", error="invalid_token"')
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
+    )
     await app.close()
   })
 

@@ -83,7 +83,7 @@ describe('jwtAuth (koa)', () => {
       // Koa's default error handling: err.status, err.headers, and err.message since expose is true.
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate')).toBe(
-        'Bearer realm="jwtgate", error="invalid_token"',
+        'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
       )
       expect(await res.text()).not.toContain('x.y.z')
     } finally {
@@ -110,7 +110,9 @@ describe('jwtAuth (koa)', () => {
       const one = await mintToken({ key, claims: { sub: 'a', roles: ['ops'] } })
       const r1 = await fetch(url(server), bearer(one))
       expect(r1.status).toBe(403)
-      expect(r1.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+      expect(r1.headers.get('www-authenticate')).toBe(
+        'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+      )
       const both = await mintToken({ key, claims: { sub: 'a', roles: ['audit', 'ops'] } })
       expect((await fetch(url(server), bearer(both))).status).toBe(200)
     } finally {

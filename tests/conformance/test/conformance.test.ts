@@ -29,9 +29,14 @@ const token = (claims: Record<string, unknown> = {}, opts: { kid?: string } = {}
 
 const CHALLENGE = 'Bearer realm="jwtgate"'
 const INVALID = 'Bearer realm="jwtgate", error="invalid_token"'
-const SCOPE = 'Bearer error="insufficient_scope"'
+const SCOPE = 'Bearer realm="jwtgate", error="insufficient_scope"'
 
-function expectError(reply: Reply, code: AuthErrorCode, challenge: string | undefined): void {
+function expectError(reply: Reply, code: AuthErrorCode, expected: string | undefined): void {
+  // Every challenge with an error carries the code's fixed error_description (DESIGN.md, Second wave).
+  const challenge =
+    expected === INVALID || expected === SCOPE
+      ? `${expected}, error_description="${AUTH_ERRORS[code].message}"`
+      : expected
   expect({
     status: reply.status,
     body: reply.body,

@@ -224,7 +224,10 @@ describe('7. HTTP extraction and responses (Fastify adapter)', () => {
     it('SEC-089 401 with a token → WWW-Authenticate with error="invalid_token"; body has no token', async () => {
       const res = await get('/me', `Authorization: Bearer ${forged}`)
       expectError(res, 401, 'signature_invalid', [forged, ...forged.split('.')])
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="jwtgate", error="invalid_token"')
+      // error_description is the code's fixed text, never token data.
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="jwtgate", error="invalid_token", error_description="The token signature is invalid"',
+      )
     })
     it('SEC-089 401 token_missing → challenge without error=', async () => {
       const res = await get('/me')

@@ -612,7 +612,7 @@ function depth(v: unknown): number {
   return d + 1
 }
 // eslint-disable-next-line no-control-regex -- control characters are what the rule is about
-const CONTROL = /[\u0000-\u001f\u007f]/
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
 
 /**
  * The documented reasons jwtgate may reject a token jose accepts, each with the code DESIGN.md
@@ -665,12 +665,14 @@ function allowedStricter(token: string): Map<string, AuthErrorCode> {
   if (typeof iat === 'number' && iat > NOW + SKEW)
     reasons.set('§13.8 iat in the future', 'token_issued_in_future')
   const sub = payload.sub
+  // DESIGN, Second wave: control characters (C0, DEL, C1, bidi) on the raw value, then only ASCII
+  // spaces trimmed; a number only when it is a safe integer.
   const usable =
     (typeof sub === 'string' &&
-      sub.trim() !== '' &&
+      sub.replace(/^ +| +$/g, '') !== '' &&
       !CONTROL.test(sub) &&
       !/[\uD800-\uDFFF]/.test(sub.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) ||
-    (typeof sub === 'number' && Number.isFinite(sub))
+    (typeof sub === 'number' && Number.isSafeInteger(sub))
   if (!usable) reasons.set('DESIGN subject rule (jose does not read sub)', 'subject_missing')
   return reasons
 }

@@ -93,7 +93,9 @@ describe('README example', () => {
     expect(await me.json()).toEqual({ user: 'alice', roles: ['reader'] })
     const admin = await fetch(`${url(server)}/admin`, bearer(token))
     await expectError(admin, 'insufficient_roles')
-    expect(admin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    expect(admin.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
     const ok = await idp.sign({ sub: 'root', aud: 'my-api', roles: ['admin'] })
     expect((await fetch(`${url(server)}/admin`, bearer(ok))).status).toBe(200)
     const none = await fetch(`${url(server)}/me`)
@@ -269,7 +271,7 @@ describe('options', () => {
     expect(res.status).toBe(401)
     expect(await res.json()).toEqual({ handled: 'token_malformed' })
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer realm="jwtgate", error="invalid_token"',
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
     )
   })
 

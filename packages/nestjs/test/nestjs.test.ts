@@ -158,7 +158,9 @@ describe('README example', () => {
     expect(await me.json()).toEqual({ user: 'alice', roles: ['reader'] })
     const admin = await fetch(`${url}/admin`, bearer(token))
     await expectError(admin, 'insufficient_roles')
-    expect(admin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    expect(admin.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
     const ok = await idp.sign({ sub: 'root', aud: 'my-api', roles: ['admin'] })
     expect((await fetch(`${url}/admin`, bearer(ok))).status).toBe(200)
     const none = await fetch(`${url}/me`)
@@ -188,7 +190,7 @@ describe.each(['express', 'fastify'] as const)('on %s', (platform) => {
     const res = await fetch(`${url}/me`, bearer('a.b.c'))
     await expectError(res, 'token_malformed')
     expect(res.headers.get('www-authenticate')).toBe(
-      'Bearer realm="jwtgate", error="invalid_token"',
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token is malformed"',
     )
   })
 
@@ -202,7 +204,9 @@ describe.each(['express', 'fastify'] as const)('on %s', (platform) => {
     const reader = await mintToken({ key, claims: { sub: 'a', roles: ['reader'] } })
     const denied = await fetch(`${url}/admin`, bearer(reader))
     await expectError(denied, 'insufficient_roles')
-    expect(denied.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    expect(denied.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
     const ops = await mintToken({ key, claims: { sub: 'a', roles: ['ops'] } })
     expect((await fetch(`${url}/ops`, bearer(ops))).status).toBe(200)
     await expectError(await fetch(`${url}/ops/audit`, bearer(ops)), 'insufficient_roles')

@@ -216,6 +216,8 @@ export function createOtelListener(meter: Meter, options: OtelListenerOptions = 
         if (type === 'auth.failure') bump(failures, unknownCode * algs.length + otherAlg, count)
         return
       }
+      case 'config.warning':
+        return
       default:
         return
     }

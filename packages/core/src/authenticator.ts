@@ -16,6 +16,7 @@ import { createExtractor } from './token/extract.js'
 import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
 import type {
   Authenticator,
+  AuthenticatorHealth,
   AuthRequest,
   JwsAlgorithm,
   JwtAuthOptions,
@@ -26,6 +27,10 @@ import type {
   VerificationKey,
 } from './types.js'
 import { verifySignature } from './verify/signature.js'
+
+/** An {@link Authenticator} whose `ready()` and `health()` are always present (what jwtgate builds). */
+export type OperableAuthenticator = Authenticator &
+  Required<Pick<Authenticator, 'ready' | 'health'>>
 
 /** At most this many keys are tried for one token (keys sharing a kid, static key lists). */
 export const MAX_KEYS_TRIED = 4
@@ -65,7 +70,7 @@ export function resolveOptions(input: JwtAuthOptions | Record<string, unknown>):
  */
 export function createStaticAuthenticator(
   options: JwtAuthOptions | Record<string, unknown>,
-): Authenticator {
+): OperableAuthenticator {
   const resolved = resolveOptions(options)
   if (resolved.issuers !== undefined) return createStaticIssuersAuthenticator(resolved)
   for (const key of ['jwksUri', 'openidConnectUrl'] as const) {
@@ -97,6 +102,7 @@ export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyRe
   }
   return {
     algorithms: new Set(byAlg.keys()),
+    keyCount: keys.length,
     generation: 0,
     maxKeysTried: Number.POSITIVE_INFINITY,
     select: ({ alg }) => byAlg.get(alg) ?? [],
@@ -117,7 +123,7 @@ export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyRe
 export function createKeyResolverAuthenticator(
   options: ResolvedOptions,
   resolver: KeyResolver,
-): Authenticator {
+): OperableAuthenticator {
   return createPipeline(options, resolver).authenticator
 }
 
@@ -127,7 +133,7 @@ export function createKeyResolverAuthenticator(
  */
 export interface Pipeline {
   /** An authenticator over these checks alone (its own extraction and cache). */
-  readonly authenticator: Authenticator
+  readonly authenticator: OperableAuthenticator
   /** Where the keys come from. */
   readonly resolver: KeyResolver
   /** `clockSkewToleranceSeconds`. */
@@ -406,12 +412,34 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     }
   }
 
-  const authenticator: Authenticator = {
+  const readyNow = Promise.resolve()
+  const staticHealth: AuthenticatorHealth = Object.freeze({
+    status: 'ok',
+    keys: resolver.keyCount ?? 0,
+  })
+  const closedHealth: AuthenticatorHealth = Object.freeze({
+    status: 'unavailable',
+    keys: 0,
+    lastError: 'closed',
+  })
+  const authenticator: OperableAuthenticator = {
     authenticate,
     authenticateNow,
     explain,
     challenge,
     realm,
+    ready() {
+      if (closed) {
+        return Promise.reject(
+          new AuthError('jwks_unavailable', { cause: new Error('The authenticator is closed') }),
+        )
+      }
+      return resolver.ready?.() ?? readyNow
+    },
+    health() {
+      if (closed) return closedHealth
+      return resolver.health?.() ?? staticHealth
+    },
     async close() {
       if (closed) return
       closed = true

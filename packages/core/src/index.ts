@@ -28,6 +28,7 @@ export {
   MAX_KEYS_TRIED,
   MAX_KID_LENGTH,
   resolveOptions,
+  type OperableAuthenticator,
 } from './authenticator.js'
 export { compilePath, readPath, type ClaimPath } from './claims/principal.js'
 export {
@@ -104,6 +105,7 @@ export type {
   JwksStaleEvent,
   KeyDescription,
   Authenticator,
+  AuthenticatorHealth,
   AuthRequest,
   DisabledOptions,
   IssuerOptions,

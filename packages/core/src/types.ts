@@ -88,6 +88,38 @@ export interface Authenticator {
   readonly challenge?: boolean
   /** The `realm` option it was built with; adapters use it to render responses. */
   readonly realm?: string
+  /**
+   * Resolves once keys are usable: at once for static keys; for a key set after the first
+   * successful fetch (or a usable `initialJwks`). Rejects with an `AuthError` jwks_unavailable
+   * whose `cause` names the reason when that fetch fails; a later call waits for the next
+   * attempt. For readiness probes and start-up. Optional, so that any object with `authenticate`
+   * and `close` is still an authenticator; every authenticator jwtgate builds has it.
+   */
+  ready?(): Promise<void>
+  /**
+   * The state of the keys, synchronously and cheaply (a fraction of a microsecond), for
+   * readiness and liveness probes. Optional like {@link Authenticator.ready}; every
+   * authenticator jwtgate builds has it.
+   */
+  health?(): AuthenticatorHealth
+}
+
+/** What {@link Authenticator.health} reports. */
+export interface AuthenticatorHealth {
+  /**
+   * `starting`: no usable key yet and no attempt failed; `ok`: keys usable; `stale`: keys usable
+   * but the last refresh failed (they are kept up to `maxStaleMs`); `unavailable`: no usable key
+   * (the fetch failed, the keys passed `maxStaleMs`, or the authenticator was closed).
+   */
+  readonly status: 'starting' | 'ok' | 'stale' | 'unavailable'
+  /** Usable keys (0 when none is). */
+  readonly keys: number
+  /** When the keys in hand were fetched (ms since the epoch); undefined for static keys. */
+  readonly lastRefreshAt?: number | undefined
+  /** With `stale` (or `unavailable` past `maxStaleMs`): the age of those keys, in ms. */
+  readonly staleForMs?: number | undefined
+  /** Why the last refresh failed (a short reason such as `timeout` or `http_500`); cleared by a success. */
+  readonly lastError?: string | undefined
 }
 
 /** A key bound to the algorithms it may verify. The binding is what defeats algorithm confusion. */
@@ -141,6 +173,12 @@ export interface KeyResolver {
    * Optional; without it explain() cannot list the kids on offer.
    */
   describeKeys?(): readonly KeyDescription[]
+  /** Number of keys, reported by `health()` when the resolver has no `health` of its own. */
+  readonly keyCount?: number
+  /** Resolves once keys are usable (see {@link Authenticator.ready}); static keys: at once. */
+  ready?(): Promise<void>
+  /** The state of the keys (see {@link Authenticator.health}); static keys: `ok`. */
+  health?(): AuthenticatorHealth
 }
 
 /** A key as `explain()` shows it. */

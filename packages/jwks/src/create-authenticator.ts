@@ -9,10 +9,11 @@ import {
   resolveOptions,
   type Authenticator,
   type IssuerRoute,
+  type AuthenticatorHealth,
   type JwtAuthOptions,
   type ResolvedOptions,
 } from '@jwtgate/core'
-import { SelfRefreshingKeySet } from './self-refreshing-key-set.js'
+import { SelfRefreshingKeySet, type ExportedKeySet } from './self-refreshing-key-set.js'
 
 /** An authenticator that also exposes its key set when it uses one. */
 export interface JwksAuthenticator extends Authenticator {
@@ -23,6 +24,22 @@ export interface JwksAuthenticator extends Authenticator {
    * have none). Empty otherwise.
    */
   readonly keySets: ReadonlyMap<string, SelfRefreshingKeySet>
+
+  /**
+   * Resolves once keys are usable: at once for a static key; for a key set after the first
+   * successful fetch or a usable `initialJwks`. Rejects with `AuthError` jwks_unavailable, whose
+   * `cause` is the fetch error (its `reason` says why), when that fetch fails; a later call
+   * waits for the next attempt.
+   */
+  ready(): Promise<void>
+  /** The state of the keys, synchronous and cheap, for readiness and liveness probes. */
+  health(): AuthenticatorHealth
+  /**
+   * The last good key set, `{ jwks: { keys }, fetchedAt }`, to save (an environment variable, a
+   * file, a cache) and pass as `initialJwks` at the next cold start; undefined with a static key
+   * or `issuers`, or before any key was loaded.
+   */
+  exportKeys(): ExportedKeySet | undefined
 }
 
 const NO_KEY_SETS: ReadonlyMap<string, SelfRefreshingKeySet> = new Map()
@@ -45,14 +62,33 @@ function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
       keySets.set(issuer.issuer, keySet)
       routes.push({ issuer, resolver: keySet })
     }
-    return Object.assign(createIssuersAuthenticator(resolved, routes), {
+    const sets = [...keySets.values()]
+    const auth = createIssuersAuthenticator(resolved, routes)
+    return Object.assign(auth, {
       keySet: undefined,
       keySets,
+      ready: () => Promise.all(sets.map((k) => k.ready())).then(() => undefined),
+      health: () => combinedHealth(sets),
+      exportKeys: () => undefined,
     })
   } catch (e) {
     for (const keySet of keySets.values()) void keySet.close()
     throw e
   }
+}
+
+const RANK = { ok: 0, stale: 1, starting: 2, unavailable: 3 } as const
+
+/** `issuers`: the worst status of the key sets, their keys summed (static issuers: ok). */
+function combinedHealth(sets: readonly SelfRefreshingKeySet[]): AuthenticatorHealth {
+  let worst: AuthenticatorHealth = { status: 'ok', keys: 0 }
+  let keys = 0
+  for (const set of sets) {
+    const h = set.health()
+    keys += h.keys
+    if (RANK[h.status] > RANK[worst.status]) worst = h
+  }
+  return { ...worst, keys }
 }
 
 /**
@@ -84,9 +120,13 @@ export function createAuthenticator(
     if (resolved.signingKey === undefined) {
       throw new ConfigError('jwksUri', 'is required: set jwksUri, openidConnectUrl or signingKey')
     }
+    if ((resolved as { initialJwks?: unknown }).initialJwks !== undefined) {
+      throw new ConfigError('initialJwks', 'needs jwksUri or openidConnectUrl: it seeds a key set')
+    }
     return Object.assign(createStaticAuthenticator(resolved), {
       keySet: undefined,
       keySets: NO_KEY_SETS,
+      exportKeys: () => undefined,
     })
   }
   const emit = createEmitter(resolved.onEvent)
@@ -114,6 +154,7 @@ export function createAuthenticator(
     return Object.assign(createKeyResolverAuthenticator(resolved, keySet), {
       keySet,
       keySets: NO_KEY_SETS,
+      exportKeys: () => keySet.exportKeys(),
     })
   } catch (e) {
     void keySet.close()

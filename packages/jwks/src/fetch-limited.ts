@@ -6,7 +6,12 @@
 // - Redirects are not followed, unless same-origin https ones are allowed (at most 3, SEC-110).
 // - TLS settings are passed to the socket; verification is never switched off implicitly
 //   (`verifyHostnames: false` skips the host-name check only, never the chain).
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import {
+  request as httpRequest,
+  type Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Readable } from 'node:stream'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
@@ -22,6 +27,10 @@ export interface FetchLimitedOptions {
   headers?: Record<string, string>
   /** TLS settings for https URLs. */
   tls?: JwksTlsOptions | undefined
+  /**
+   * The agent (a proxy agent, a keep-alive agent); by default none: one connection per request.
+   */
+  agent?: Agent | undefined
   /** Follow same-origin https redirects (at most 3). */
   followSameOriginRedirects?: boolean
   /** Aborts the request. */
@@ -121,8 +130,9 @@ export function fetchLimited(url: string, options: FetchLimitedOptions): Promise
         target,
         {
           method: 'GET',
-          agent: false,
-          headers: { 'accept-encoding': 'gzip, deflate, br', ...options.headers },
+          agent: options.agent ?? false,
+          // Only the encodings decoded below may be asked for: the caller cannot override it.
+          headers: { ...options.headers, 'accept-encoding': 'gzip, deflate, br' },
           ...(target.protocol === 'https:' && tls
             ? {
                 ca: tls.ca as string | string[] | undefined,

@@ -34,12 +34,17 @@ export {
 export {
   importJwk,
   KeySetError,
+  parseJwkList,
   parseJwks,
   type ParsedKeySet,
   type SkippedKey,
 } from './parse-jwks.js'
 export {
+  DEFAULT_MAX_STALE_MS,
   SelfRefreshingKeySet,
+  type ExportedKeySet,
+  type InitialKeySet,
+  type KeySetOperationsOptions,
   type KeySetStats,
   type SelfRefreshingKeySetDeps,
 } from './self-refreshing-key-set.js'

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Agent } from 'node:http'
 import { readPath, type Emit, type ResolvedOptions, type VerificationKey } from '@jwtgate/core'
 import { keySetLifetimeMs, retryAfterSeconds } from './cache-control.js'
 import { FetchError, fetchLimited, type LimitedResponse } from './fetch-limited.js'
@@ -17,7 +18,12 @@ export type RetrieverOptions = Pick<
   | 'jwksTls'
   | 'requiredIssuer'
   | 'allowInsecureJwksUri'
->
+> & {
+  /** An `http.Agent` / `https.Agent` for discovery and JWKS requests (a proxy agent). */
+  readonly jwksAgent?: Agent | undefined
+  /** Extra request headers for discovery and JWKS requests. */
+  readonly jwksHeaders?: Readonly<Record<string, string>> | undefined
+}
 
 /** What one successful retrieval brought. */
 export type RetrievalResult =
@@ -25,6 +31,8 @@ export type RetrievalResult =
       readonly notModified: false
       readonly keys: readonly VerificationKey[]
       readonly skipped: readonly SkippedKey[]
+      /** The imported keys as public JWKs (for `exportKeys()`). */
+      readonly jwks: readonly Readonly<Record<string, unknown>>[]
       /** Fingerprint of the body; equal bodies mean an unchanged key set. */
       readonly fingerprint: string
       readonly etag: string | undefined
@@ -147,6 +155,7 @@ export class KeySetRetriever {
         notModified: false,
         keys: parsed.keys,
         skipped: parsed.skipped,
+        jwks: parsed.jwks,
         fingerprint: createHash('sha256').update(res.body).digest('base64url'),
         etag: this.#options.cacheJwksEndpoint ? header(res, 'etag') : undefined,
         lifetimeMs: keySetLifetimeMs(res.headers, this.#options.cacheJwksEndpoint),
@@ -258,8 +267,9 @@ export class KeySetRetriever {
     return fetchLimited(url, {
       timeoutMs,
       maxBytes: this.#options.maxJwksResponseSizeBytes,
-      headers: { accept: ACCEPT, ...headers },
+      headers: { accept: ACCEPT, ...this.#options.jwksHeaders, ...headers },
       tls: this.#options.jwksTls,
+      agent: this.#options.jwksAgent,
       followSameOriginRedirects: this.#options.followSameOriginRedirects,
       ...(signal ? { signal } : {}),
     })

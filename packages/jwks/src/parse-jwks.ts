@@ -22,7 +22,14 @@ export interface SkippedKey {
 export interface ParsedKeySet {
   readonly keys: readonly VerificationKey[]
   readonly skipped: readonly SkippedKey[]
+  /**
+   * The imported keys as public JWKs (only `kty`, `kid`, `use`, `key_ops`, `alg`, `crv`, `x`,
+   * `y`, `n`, `e`), in the order of `keys`: what `exportKeys()` saves.
+   */
+  readonly jwks: readonly Readonly<Record<string, unknown>>[]
 }
+
+const EXPORTED_MEMBERS = ['kty', 'kid', 'use', 'key_ops', 'alg', 'crv', 'x', 'y', 'n', 'e'] as const
 
 /** Why a whole document was rejected. */
 export class KeySetError extends Error {
@@ -65,11 +72,24 @@ export function parseJwks(body: Uint8Array, maxKeys: number): ParsedKeySet {
   }
   const list = (doc as { keys?: unknown }).keys
   if (!Array.isArray(list)) throw new KeySetError('The response has no "keys" array')
+  return parseJwkList(list, maxKeys)
+}
+
+/**
+ * Imports the `keys` of a JWK Set already parsed from JSON (a fetched set, or `initialJwks`),
+ * exactly as {@link parseJwks} does.
+ *
+ * @param list - the `keys` array
+ * @param maxKeys - reject a set with more keys; ≤ 0 is unlimited
+ * @throws {@link KeySetError} when the set has too many keys
+ */
+export function parseJwkList(list: readonly unknown[], maxKeys: number): ParsedKeySet {
   if (maxKeys > 0 && list.length > maxKeys) {
     throw new KeySetError(`The key set has ${list.length} keys, more than maxJwksKeys (${maxKeys})`)
   }
   const keys: VerificationKey[] = []
   const skipped: SkippedKey[] = []
+  const jwks: Readonly<Record<string, unknown>>[] = []
   for (const entry of list) {
     const result = importJwk(entry)
     if (typeof result === 'string') {
@@ -77,9 +97,18 @@ export function parseJwks(body: Uint8Array, maxKeys: number): ParsedKeySet {
         kid: safeKid((entry as { kid?: unknown } | null)?.kid),
         reason: result,
       })
-    } else keys.push(result)
+    } else {
+      keys.push(result)
+      const source = entry as Record<string, unknown>
+      const jwk: Record<string, unknown> = {}
+      for (const m of EXPORTED_MEMBERS) {
+        const v = source[m]
+        if (v !== undefined) jwk[m] = Array.isArray(v) ? Object.freeze([...(v as unknown[])]) : v
+      }
+      jwks.push(Object.freeze(jwk))
+    }
   }
-  return { keys, skipped }
+  return { keys, skipped, jwks: Object.freeze(jwks) }
 }
 
 /**

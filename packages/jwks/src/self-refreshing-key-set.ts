@@ -1,8 +1,10 @@
 import {
   ASYMMETRIC_ALGORITHMS,
   AuthError,
+  ConfigError,
   createEmitter,
   describeKey,
+  type AuthenticatorHealth,
   type Emit,
   type JwsAlgorithm,
   type KeyResolver,
@@ -11,8 +13,44 @@ import {
   type VerificationKey,
   type KeyDescription,
 } from '@jwtgate/core'
+import { DEFAULT_KEY_SET_LIFETIME_MS, MIN_KEY_SET_LIFETIME_MS } from './cache-control.js'
 import { FetchError } from './fetch-limited.js'
 import { KeySetRetriever, reasonOf, type RetrieverOptions } from './key-set-retriever.js'
+import { parseJwkList } from './parse-jwks.js'
+
+/** Default of `maxStaleMs`: 24 hours. */
+export const DEFAULT_MAX_STALE_MS = 86_400_000
+
+/** A key set saved with the time it was fetched: what {@link SelfRefreshingKeySet.exportKeys} returns. */
+export interface ExportedKeySet {
+  /** The public JWKs of the last good set. */
+  readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] }
+  /** When they were fetched (or last confirmed unchanged), in ms since the epoch. */
+  readonly fetchedAt: number
+}
+
+/** `initialJwks`: a plain JWK Set, or what {@link SelfRefreshingKeySet.exportKeys} returned. */
+export type InitialKeySet =
+  | { readonly keys: readonly unknown[] }
+  | { readonly jwks: { readonly keys: readonly unknown[] }; readonly fetchedAt: number }
+
+/** The operations options a key set reads besides the transport ones. */
+export interface KeySetOperationsOptions {
+  /** How long known keys keep verifying without a successful refresh. @defaultValue 86400000 */
+  readonly maxStaleMs?: number | undefined
+  /** Keys usable before the first fetch (serverless cold starts). */
+  readonly initialJwks?: InitialKeySet | undefined
+  /** Tolerance for an `initialJwks.fetchedAt` slightly in the future (another host's clock). */
+  readonly clockSkewToleranceSeconds?: number | undefined
+}
+
+const CLOSED_HEALTH: AuthenticatorHealth = Object.freeze({
+  status: 'unavailable',
+  keys: 0,
+  lastError: 'closed',
+})
+const STARTING_HEALTH: AuthenticatorHealth = Object.freeze({ status: 'starting', keys: 0 })
+const MAX_TIMER_MS = 2_147_483_647
 
 /** Counters and state of a key set, for metrics and the demo's `/api/keys`. */
 export interface KeySetStats {
@@ -90,9 +128,20 @@ export class SelfRefreshingKeySet implements KeyResolver {
   #keys: readonly VerificationKey[] = []
   #kidlessByAlg = new Map<JwsAlgorithm, VerificationKey[]>()
   #loaded = false
+  /** Keys are installed and younger than maxStaleMs: select() answers from them. */
+  #usable = false
+  readonly #maxStaleMs: number
+  /** Wall time the keys in hand were fetched (or confirmed by a 304), or initialJwks.fetchedAt. */
+  #fetchedAt: number | undefined
+  /** The public JWKs of the keys in hand, for exportKeys(). */
+  #jwks: readonly Readonly<Record<string, unknown>>[] = []
+  #keyCount = 0
+  #expiryTimer: NodeJS.Timeout | undefined
+  /** Short reason of the last failure (or `initial_jwks_expired`), for health(); cleared by a success. */
+  #lastReason: string | undefined
+  #waiters: { resolve: () => void; reject: (e: AuthError) => void }[] = []
   #fingerprint: string | undefined
   #etag: string | undefined
-  #loadedAtMono = 0
   #inflight: Promise<boolean> | undefined
   #abort: AbortController | undefined
   #timer: NodeJS.Timeout | undefined
@@ -123,10 +172,14 @@ export class SelfRefreshingKeySet implements KeyResolver {
   }
 
   /**
-   * Starts the first fetch at once (in the background; failures are retried with backoff).
+   * Starts the first fetch at once (in the background; failures are retried with backoff), or,
+   * with a usable `initialJwks`, uses those keys at once and fetches when they are due.
    *
    * @param options - resolved options with `jwksUri` or `openidConnectUrl`
    * @param deps - optional retriever and event sink
+   * @throws `ConfigError` for `maxStaleMs` below 30 s (the shortest key-set refresh interval),
+   *   and for an `initialJwks` that is not a JWK Set, holds no usable key, has too many keys or a
+   *   `fetchedAt` in the future
    */
   constructor(
     options: RetrieverOptions &
@@ -136,9 +189,17 @@ export class SelfRefreshingKeySet implements KeyResolver {
         | 'refreshRateLimitTimeWindowMs'
         | 'refreshRateLimitCount'
         | 'onEvent'
-      >,
+      > &
+      KeySetOperationsOptions,
     deps: SelfRefreshingKeySetDeps = {},
   ) {
+    this.#maxStaleMs = options.maxStaleMs ?? DEFAULT_MAX_STALE_MS
+    if (this.#maxStaleMs < MIN_KEY_SET_LIFETIME_MS) {
+      throw new ConfigError(
+        'maxStaleMs',
+        `must be at least ${MIN_KEY_SET_LIFETIME_MS} (the shortest key-set refresh interval): keys would be withdrawn between two regular refreshes`,
+      )
+    }
     this.#emit = deps.emit ?? createEmitter(options.onEvent)
     this.#retriever = deps.retriever ?? new KeySetRetriever(options, this.#emit)
     this.#queueTimeoutMs = options.jwksQueuedThreadTimeoutMs
@@ -147,7 +208,10 @@ export class SelfRefreshingKeySet implements KeyResolver {
     this.#issuerFromDiscovery =
       options.openidConnectUrl !== undefined && options.requiredIssuer === undefined
     if (this.#issuerFromDiscovery) this.#trustedIssuers = new Set()
-    void this.refresh()
+    const dueInMs =
+      options.initialJwks === undefined ? 0 : this.#loadInitial(options.initialJwks, options)
+    if (dueInMs > 0) this.#schedule(dueInMs)
+    else void this.refresh()
   }
 
   /** Changes whenever the set of keys changes (the token cache is dropped then). */
@@ -172,7 +236,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
    */
   select(selector: KeySelector): readonly VerificationKey[] | Promise<readonly VerificationKey[]> {
     if (this.#closed) throw this.#unavailable()
-    if (!this.#loaded) return this.#selectWhenLoaded(selector)
+    if (!this.#usable) return this.#selectWhenLoaded(selector)
     const { alg, kid } = selector
     if (kid === undefined) {
       // Kid-less tokens never trigger a refresh (SEC-126).
@@ -216,17 +280,23 @@ export class SelfRefreshingKeySet implements KeyResolver {
           this.#trustedIssuers = new Set([result.issuer])
         }
         this.#stats.fetches++
-        this.#stats.lastRefreshAt = Date.now()
-        this.#loadedAtMono = performance.now()
+        this.#fetchedAt = Date.now()
+        this.#stats.lastRefreshAt = this.#fetchedAt
+        this.#lastReason = undefined
         if (result.notModified) {
           this.#stats.notModified++
+          // The keys in hand are confirmed: usable again even if they had passed maxStaleMs.
+          if (this.#loaded) this.#usable = true
         } else {
           this.#etag = result.etag
           this.#stats.skippedKeys = result.skipped.length
           if (result.fingerprint !== this.#fingerprint)
-            this.#install(result.keys, result.fingerprint)
+            this.#install(result.keys, result.fingerprint, result.jwks)
+          else this.#usable = true
         }
-        this.#schedule(result.lifetimeMs)
+        this.#armExpiry()
+        // Refreshed at least every maxStaleMs / 2, so a healthy IdP never lets keys go stale.
+        this.#schedule(Math.min(result.lifetimeMs, this.#maxStaleMs / 2))
         return true
       } catch (e) {
         if (this.#closed) return false
@@ -235,6 +305,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
         this.#stats.failures++
         this.#stats.lastFailureAt = Date.now()
         this.#stats.lastFailureReason = reasonOf(e)
+        this.#lastReason = this.#stats.lastFailureReason
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.#consecutiveFailures - 1))
         const serverWait =
           e instanceof FetchError && e.retryAfterSeconds !== undefined
@@ -242,16 +313,19 @@ export class SelfRefreshingKeySet implements KeyResolver {
             : 0
         const wait = Math.max(backoff, serverWait)
         this.#nextAttemptMono = performance.now() + wait
-        if (this.#loaded)
+        if (this.#usable && this.#fetchedAt !== undefined) {
           this.#emit({
             type: 'jwks.stale',
-            ageMs: Math.round(performance.now() - this.#loadedAtMono),
+            ageMs: Date.now() - this.#fetchedAt,
+            maxStaleMs: this.#maxStaleMs,
           })
+        }
         this.#schedule(wait)
         return false
       } finally {
         this.#inflight = undefined
         this.#abort = undefined
+        this.#settleWaiters()
       }
     }
     const promise = run()
@@ -269,17 +343,169 @@ export class SelfRefreshingKeySet implements KeyResolver {
     return { ...this.#stats, kids: [...this.#stats.kids] }
   }
 
+  /**
+   * Resolves once keys are usable: at once when they are; otherwise after the next successful
+   * fetch. Rejects with `AuthError` jwks_unavailable (its `cause` is the fetch error, whose
+   * `reason` says why) when that attempt fails; a later call waits for the attempt after it.
+   */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#unavailable())
+    if (this.#usable) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ resolve, reject })
+    })
+  }
+
+  /**
+   * The state of the keys, for readiness and liveness probes: synchronous, no I/O, and no
+   * allocation beyond the returned object.
+   */
+  health(): AuthenticatorHealth {
+    if (this.#closed) return CLOSED_HEALTH
+    const fetchedAt = this.#fetchedAt
+    if (this.#usable) {
+      if (this.#consecutiveFailures === 0)
+        return { status: 'ok', keys: this.#keyCount, lastRefreshAt: fetchedAt }
+      return {
+        status: 'stale',
+        keys: this.#keyCount,
+        lastRefreshAt: fetchedAt,
+        staleForMs: fetchedAt === undefined ? undefined : Date.now() - fetchedAt,
+        lastError: this.#lastReason,
+      }
+    }
+    if (fetchedAt === undefined && this.#consecutiveFailures === 0) return STARTING_HEALTH
+    return {
+      status: this.#consecutiveFailures === 0 ? 'starting' : 'unavailable',
+      keys: 0,
+      lastRefreshAt: fetchedAt,
+      staleForMs: fetchedAt === undefined ? undefined : Date.now() - fetchedAt,
+      lastError: this.#lastReason,
+    }
+  }
+
+  /**
+   * The last good key set as public JWKs with the time it was fetched, to save and hand to
+   * `initialJwks` at the next cold start; undefined before any key was loaded.
+   */
+  exportKeys(): ExportedKeySet | undefined {
+    if (!this.#loaded || this.#fetchedAt === undefined) return undefined
+    return Object.freeze({ jwks: Object.freeze({ keys: this.#jwks }), fetchedAt: this.#fetchedAt })
+  }
+
   /** Stops the refresh timer and aborts a fetch in flight; later selects fail with jwks_unavailable. */
   close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
+    clearTimeout(this.#expiryTimer)
     this.#timer = undefined
     this.#stats.nextRefreshAt = undefined
     this.#abort?.abort()
+    this.#settleWaiters()
     return Promise.resolve()
   }
 
-  #install(keys: readonly VerificationKey[], fingerprint: string): void {
+  /** Validates and installs `initialJwks`; returns in how many ms the first fetch is due. */
+  #loadInitial(
+    initial: InitialKeySet,
+    options: Pick<ResolvedOptions, 'maxJwksKeys'> & KeySetOperationsOptions,
+  ): number {
+    const saved = 'jwks' in initial ? initial : undefined
+    const list: unknown = saved
+      ? (saved.jwks as { keys?: unknown } | undefined)?.keys
+      : (initial as { keys?: unknown }).keys
+    const listName = saved ? 'initialJwks.jwks.keys' : 'initialJwks.keys'
+    if (!Array.isArray(list)) throw new ConfigError(listName, 'must be a list of JWKs')
+    const now = Date.now()
+    let fetchedAt = now
+    if (saved) {
+      const skewMs = (options.clockSkewToleranceSeconds ?? 30) * 1000
+      if (typeof saved.fetchedAt !== 'number' || !Number.isFinite(saved.fetchedAt))
+        throw new ConfigError('initialJwks.fetchedAt', 'must be a time in milliseconds')
+      if (saved.fetchedAt > now + skewMs) {
+        throw new ConfigError(
+          'initialJwks.fetchedAt',
+          `is in the future (${new Date(saved.fetchedAt).toISOString()}): keys cannot have been fetched then`,
+        )
+      }
+      fetchedAt = Math.min(saved.fetchedAt, now)
+    }
+    let parsed
+    try {
+      parsed = parseJwkList(list, options.maxJwksKeys)
+    } catch (e) {
+      throw new ConfigError(listName, e instanceof Error ? e.message : 'is not a JWK Set')
+    }
+    for (const k of parsed.skipped)
+      this.#emit({ type: 'jwks.key_skipped', kid: k.kid, reason: k.reason })
+    if (parsed.keys.length === 0) {
+      const reasons = [...new Set(parsed.skipped.map((k) => k.reason))].join('; ')
+      throw new ConfigError(listName, `holds no usable key${reasons ? ` (${reasons})` : ''}`)
+    }
+    this.#install(parsed.keys, 'initialJwks', parsed.jwks)
+    this.#fetchedAt = fetchedAt
+    this.#stats.skippedKeys = parsed.skipped.length
+    const age = now - fetchedAt
+    if (age >= this.#maxStaleMs) {
+      // Accepted, but not used: too old to trust until a fetch confirms or replaces them.
+      this.#usable = false
+      this.#lastReason = 'initial_jwks_expired'
+      return 0
+    }
+    this.#armExpiry()
+    return Math.min(DEFAULT_KEY_SET_LIFETIME_MS, this.#maxStaleMs / 2) - age
+  }
+
+  /** Withdraws the keys once they are maxStaleMs old (re-armed by every successful fetch). */
+  #armExpiry(): void {
+    clearTimeout(this.#expiryTimer)
+    this.#expiryTimer = undefined
+    if (this.#closed || this.#fetchedAt === undefined) return
+    const left = this.#fetchedAt + this.#maxStaleMs - Date.now()
+    if (left <= 0) {
+      this.#expire()
+      return
+    }
+    this.#expiryTimer = setTimeout(
+      () => {
+        this.#armExpiry()
+      },
+      Math.min(left, MAX_TIMER_MS),
+    )
+    this.#expiryTimer.unref()
+  }
+
+  #expire(): void {
+    if (!this.#usable) return
+    this.#usable = false
+    // A new generation drops the verified-token cache: no cached token outlives its key.
+    this.#generation++
+    this.#stats.generation = this.#generation
+    this.#emit({
+      type: 'jwks.stale',
+      ageMs: this.#fetchedAt === undefined ? undefined : Date.now() - this.#fetchedAt,
+      maxStaleMs: this.#maxStaleMs,
+      expired: true,
+    })
+  }
+
+  /** Settles ready() callers after an attempt (or close). */
+  #settleWaiters(): void {
+    if (this.#waiters.length === 0) return
+    if (this.#usable && !this.#closed) {
+      for (const w of this.#waiters.splice(0)) w.resolve()
+      return
+    }
+    if (this.#inflight !== undefined && !this.#closed) return
+    const error = this.#unavailable()
+    for (const w of this.#waiters.splice(0)) w.reject(error)
+  }
+
+  #install(
+    keys: readonly VerificationKey[],
+    fingerprint: string,
+    jwks: readonly Readonly<Record<string, unknown>>[],
+  ): void {
     const byKid = new Map<string, VerificationKey[]>()
     const byAlg = new Map<JwsAlgorithm, VerificationKey[]>()
     for (const key of keys) {
@@ -300,6 +526,9 @@ export class SelfRefreshingKeySet implements KeyResolver {
     this.#kidlessByAlg = byAlg
     this.#fingerprint = fingerprint
     this.#loaded = true
+    this.#usable = true
+    this.#jwks = jwks
+    this.#keyCount = keys.length
     this.#generation++
     this.#stats.generation = this.#generation
     this.#stats.keys = keys.length
@@ -324,7 +553,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
       pending = this.refresh()
     if (pending === undefined) throw this.#unavailable()
     const outcome = await this.#wait(pending)
-    if (outcome !== 'ok' || !this.#loaded) throw this.#unavailable()
+    if (outcome !== 'ok' || !this.#usable) throw this.#unavailable()
     return this.select(selector)
   }
 

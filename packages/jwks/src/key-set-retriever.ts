@@ -31,8 +31,8 @@ export type RetrievalResult =
       readonly notModified: false
       readonly keys: readonly VerificationKey[]
       readonly skipped: readonly SkippedKey[]
-      /** The imported keys as public JWKs (for `exportKeys()`). */
-      readonly jwks: readonly Readonly<Record<string, unknown>>[]
+      /** The imported keys as public JWKs (for `exportKeys()`; a custom retriever may omit them). */
+      readonly jwks?: readonly Readonly<Record<string, unknown>>[]
       /** Fingerprint of the body; equal bodies mean an unchanged key set. */
       readonly fingerprint: string
       readonly etag: string | undefined

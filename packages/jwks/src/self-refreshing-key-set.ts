@@ -291,7 +291,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
           this.#etag = result.etag
           this.#stats.skippedKeys = result.skipped.length
           if (result.fingerprint !== this.#fingerprint)
-            this.#install(result.keys, result.fingerprint, result.jwks)
+            this.#install(result.keys, result.fingerprint, result.jwks ?? [])
           else this.#usable = true
         }
         this.#armExpiry()
@@ -389,7 +389,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
    * `initialJwks` at the next cold start; undefined before any key was loaded.
    */
   exportKeys(): ExportedKeySet | undefined {
-    if (!this.#loaded || this.#fetchedAt === undefined) return undefined
+    if (!this.#loaded || this.#fetchedAt === undefined || this.#jwks.length === 0) return undefined
     return Object.freeze({ jwks: Object.freeze({ keys: this.#jwks }), fetchedAt: this.#fetchedAt })
   }
 

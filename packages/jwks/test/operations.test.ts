@@ -230,7 +230,7 @@ describe('initialJwks and exportKeys() (warm starts)', () => {
   it('malformed: not a JWK Set, keys all invalid, fetchedAt in the future → ConfigError', async () => {
     const saved = await exportedSet()
     const build = (initialJwks: unknown) => () =>
-      createAuthenticator({ jwksUri: server.jwksUri, initialJwks } as never)
+      createAuthenticator({ jwksUri: server.jwksUri, initialJwks })
     configError(build({ keys: 'nope' }), 'initialJwks.keys')
     const err = configError(
       build({

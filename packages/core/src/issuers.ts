@@ -10,6 +10,7 @@ import {
   createStaticKeyResolver,
   resolveOptions,
   type Pipeline,
+  type OperableAuthenticator,
 } from './authenticator.js'
 import { AuthError, ConfigError } from './errors.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
@@ -19,7 +20,7 @@ import { createExtractor } from './token/extract.js'
 import { decodePayload, parseCompact } from './token/parse-compact.js'
 import type {
   AuthEvent,
-  Authenticator,
+  AuthenticatorHealth,
   AuthRequest,
   IssuerOptions,
   KeyResolver,
@@ -173,7 +174,7 @@ interface Stamp {
 export function createIssuersAuthenticator(
   options: ResolvedOptions,
   routes: readonly IssuerRoute[],
-): Authenticator {
+): OperableAuthenticator {
   const extract = createExtractor(options.jwtHeader, options.jwtUrlParameter)
   const maxTokenBytes = options.maxTokenBytes
   const clock = options.advanced.clock ?? Date.now
@@ -248,16 +249,33 @@ export function createIssuersAuthenticator(
     }
   }
 
+  const issuerAuths = [...byIssuer.values()].map((route) => route.pipeline.authenticator)
   return {
     authenticate,
     authenticateNow,
     challenge: options.challenge,
+    // Ready when every issuer's keys are; health is the worst issuer's, keys summed.
+    ready: () => Promise.all(issuerAuths.map((a) => a.ready())).then(() => undefined),
+    health: () => worstHealth(issuerAuths.map((a) => a.health())),
     async close() {
       if (closed) return
       closed = true
-      await Promise.all([...byIssuer.values()].map((route) => route.pipeline.authenticator.close()))
+      await Promise.all(issuerAuths.map((a) => a.close()))
     },
   }
+}
+
+const HEALTH_RANK = { ok: 0, stale: 1, starting: 2, unavailable: 3 } as const
+
+/** The worst of several issuers' health, with their usable keys summed. */
+function worstHealth(list: readonly AuthenticatorHealth[]): AuthenticatorHealth {
+  let worst: AuthenticatorHealth = { status: 'ok', keys: 0 }
+  let keys = 0
+  for (const h of list) {
+    keys += h.keys
+    if (HEALTH_RANK[h.status] > HEALTH_RANK[worst.status]) worst = h
+  }
+  return { ...worst, keys }
 }
 
 /**
@@ -267,7 +285,7 @@ export function createIssuersAuthenticator(
  * @throws {@link ConfigError} for an entry with `jwksUri` / `openidConnectUrl` (key sets need
  *   `createAuthenticator` from `@jwtgate/jwks`), and everything {@link resolveIssuers} refuses
  */
-export function createStaticIssuersAuthenticator(options: ResolvedOptions): Authenticator {
+export function createStaticIssuersAuthenticator(options: ResolvedOptions): OperableAuthenticator {
   const routes = resolveIssuers(options).map((issuer): IssuerRoute => {
     for (const key of ['jwksUri', 'openidConnectUrl'] as const) {
       if (issuer.options[key] !== undefined) {

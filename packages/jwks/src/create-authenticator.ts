@@ -62,33 +62,15 @@ function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
       keySets.set(issuer.issuer, keySet)
       routes.push({ issuer, resolver: keySet })
     }
-    const sets = [...keySets.values()]
-    const auth = createIssuersAuthenticator(resolved, routes)
-    return Object.assign(auth, {
+    return Object.assign(createIssuersAuthenticator(resolved, routes), {
       keySet: undefined,
       keySets,
-      ready: () => Promise.all(sets.map((k) => k.ready())).then(() => undefined),
-      health: () => combinedHealth(sets),
       exportKeys: () => undefined,
     })
   } catch (e) {
     for (const keySet of keySets.values()) void keySet.close()
     throw e
   }
-}
-
-const RANK = { ok: 0, stale: 1, starting: 2, unavailable: 3 } as const
-
-/** `issuers`: the worst status of the key sets, their keys summed (static issuers: ok). */
-function combinedHealth(sets: readonly SelfRefreshingKeySet[]): AuthenticatorHealth {
-  let worst: AuthenticatorHealth = { status: 'ok', keys: 0 }
-  let keys = 0
-  for (const set of sets) {
-    const h = set.health()
-    keys += h.keys
-    if (RANK[h.status] > RANK[worst.status]) worst = h
-  }
-  return { ...worst, keys }
 }
 
 /**

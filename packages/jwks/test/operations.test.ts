@@ -39,6 +39,7 @@ function jwksAuth(options: Record<string, unknown>, events?: AuthEvent[]): JwksA
   const keySet = new SelfRefreshingKeySet({ ...resolved, ...(wave2 as Wave2) })
   const a = Object.assign(createKeyResolverAuthenticator(resolved, keySet), {
     keySet,
+    keySets: new Map<string, SelfRefreshingKeySet>(),
     exportKeys: () => keySet.exportKeys(),
   })
   open.push(a)

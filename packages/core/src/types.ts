@@ -241,6 +241,10 @@ export interface JwksStaleEvent extends EventBase {
   readonly type: 'jwks.stale'
   /** Age of the key set, ms. */
   readonly ageMs: number
+  /** The `maxStaleMs` bound the keys are held to. */
+  readonly maxStaleMs?: number
+  /** True once the keys passed `maxStaleMs` and stopped verifying. */
+  readonly expired?: boolean
 }
 
 /** A configuration that works but is probably not what was meant. */

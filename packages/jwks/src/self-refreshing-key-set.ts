@@ -483,7 +483,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
     this.#stats.generation = this.#generation
     this.#emit({
       type: 'jwks.stale',
-      ageMs: this.#fetchedAt === undefined ? undefined : Date.now() - this.#fetchedAt,
+      ageMs: this.#fetchedAt === undefined ? 0 : Date.now() - this.#fetchedAt,
       maxStaleMs: this.#maxStaleMs,
       expired: true,
     })

@@ -32,6 +32,7 @@ const PACKAGES = [
   'otel',
   'hono',
   'nestjs',
+  'cli',
 ] as const
 const ALLOWED = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts))$/
 
@@ -39,18 +40,24 @@ const work = mkdtempSync(join(tmpdir(), 'jwtgate-packed-'))
 const tarballs = new Map<string, string>()
 
 beforeAll(async () => {
-  for (const name of PACKAGES) {
-    const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], {
-      cwd: join(ROOT, 'packages', name),
-    })
-    const file = readdirSync(work).find((f) => f.startsWith(`jwtgate-${name}-`))
-    expect(file, stdout).toBeDefined()
-    tarballs.set(name, join(work, file ?? ''))
-  }
-}, 120_000)
+  // Packed side by side (each into its own folder): one after the other, ten packages took over
+  // two minutes on a loaded 2-core machine.
+  await Promise.all(
+    PACKAGES.map(async (name) => {
+      const destination = join(work, 'tarballs', name)
+      mkdirSync(destination, { recursive: true })
+      const { stdout } = await run('pnpm', ['pack', '--pack-destination', destination], {
+        cwd: join(ROOT, 'packages', name),
+      })
+      const file = readdirSync(destination).find((f) => f.startsWith(`jwtgate-${name}-`))
+      expect(file, stdout).toBeDefined()
+      tarballs.set(name, join(destination, file ?? ''))
+    }),
+  )
+}, 300_000)
 afterAll(() => {
   rmSync(work, { recursive: true, force: true })
-})
+}, 120_000) // the installed consumer's node_modules is large; slow to delete on a loaded machine
 
 const tarball = (name: string) => tarballs.get(name) ?? ''
 const readPacked = async (name: string) =>
@@ -195,6 +202,7 @@ describe('packed install', () => {
         nestjs: { ...EXPECTED_SERVERS, user: 'smoke-user' },
         core: { user: 'core-user' },
         otel: { listener: 'function' },
+        cli: { accepted: 0, rejected: 1 },
       })
     })
 

@@ -75,7 +75,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: pemArguments(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -175,7 +175,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message)
     if (e instanceof ConfigError) return fail(`bad configuration: ${e.message}`)
-    if (isArgError(e)) return fail(`${e.message} (see --help)`)
+    if (isArgError(e)) return fail(`${e.message.split('\n', 1)[0] ?? ''} (see --help)`)
     return fail(`unexpected error: ${e instanceof Error ? e.message : String(e)}`)
   }
 }
@@ -207,6 +207,23 @@ async function explain(
       steps: [{ check: 'authenticate', ok: false, detail: e.message }],
     }
   }
+}
+
+/**
+ * `--signing-key "$(cat key.pem)"`: parseArgs takes a value that starts with a dash for a
+ * forgotten argument, and a PEM starts with five. Join the two into `--signing-key=<pem>`.
+ */
+function pemArguments(argv: readonly string[]): string[] {
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    const next = argv[i + 1]
+    if (arg === '--signing-key' && next?.startsWith('-----BEGIN ') === true) {
+      args.push(`${arg}=${next}`)
+      i++
+    } else args.push(arg)
+  }
+  return args
 }
 
 /** `--signing-key @file` reads the key from a file (a PEM usually is one). */

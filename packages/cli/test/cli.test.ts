@@ -109,6 +109,8 @@ describe('jwtgate explain with flags', () => {
     const ok = await cli(['explain', `Bearer ${token}`, '--signing-key', `@${pem}`])
     expect(ok.code).toBe(0)
     expect(ok.stdout).toContain('static signing key')
+    // The PEM itself as the value (it starts with dashes, which parseArgs would take for a flag).
+    expect((await cli(['explain', token, '--signing-key', ecKey.publicKeyPem])).code).toBe(0)
     const other = await mintToken({ key: await generateTestKey('ES256'), claims: { sub: 'bob' } })
     const bad = await cli(['explain', other, '--signing-key', `@${pem}`, '--json'])
     expect(bad.code).toBe(1)
@@ -293,6 +295,11 @@ describe('bad input: one line on stderr, exit 2, never a stack trace', () => {
       /Unknown option '--jwks'.*--help/,
     )
     expectOneLineError(await cli(['explain', 'x.y.z']), /no configuration/)
+    expectOneLineError(await cli(['explain', 'x.y.z', '--config']), /argument missing/)
+    expectOneLineError(
+      await cli(['explain', 'x.y.z', '--jwks-uri', '-x']),
+      /argument is ambiguous.*--help/,
+    )
   })
 
   it('an unreachable identity provider: exit 2 and says so', async () => {

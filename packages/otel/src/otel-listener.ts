@@ -61,7 +61,16 @@ export function createOtelListener(meter: Meter, options: OtelListenerOptions = 
   const algIndex = new Map<unknown, number>(ALL_ALGORITHMS.map((a, i) => [a, i]))
   const codes = [...Object.keys(AUTH_ERRORS), OTHER]
   const codeIndex = new Map<unknown, number>(codes.slice(0, -1).map((c, i) => [c, i]))
-  const alg = (value: unknown) => algIndex.get(value) ?? algs.length - 1
+  // Nearly all traffic carries one algorithm: remember the last lookup.
+  let lastAlg: unknown = undefined
+  let lastAlgIndex = algs.length - 1
+  const alg = (value: unknown) => {
+    if (value !== lastAlg) {
+      lastAlg = value
+      lastAlgIndex = algIndex.get(value) ?? algs.length - 1
+    }
+    return lastAlgIndex
+  }
   const code = (value: unknown) => codeIndex.get(value) ?? codes.length - 1
 
   // Per-request counts live in plain arrays (no attribute hashing on the request path); the SDK

@@ -440,6 +440,7 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
       if (closed) return closedHealth
       return resolver.health?.() ?? staticHealth
     },
+    jwtHeader: options.jwtHeader,
     async close() {
       if (closed) return
       closed = true

@@ -54,14 +54,22 @@ export {
 } from './errors.js'
 export type { ExplainCheck, Explanation, ExplanationKey, ExplanationStep } from './explain.js'
 export {
+  ADAPTER_OPTION_KEYS,
   assertRoles,
+  createAdapterSetup,
   createRequestGuard,
   headersOf,
   isAuthenticator,
+  isPreflight,
+  type AdapterInput,
+  type AdapterOptions,
+  type AdapterSetup,
   type GuardCallback,
   type GuardOptions,
+  type GuardRequest,
   type NodeRequestHeaders,
   type RequestGuard,
+  type SkipRequest,
   type SkipRule,
 } from './http/guard.js'
 export {

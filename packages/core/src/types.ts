@@ -89,6 +89,11 @@ export interface Authenticator {
   /** The `realm` option it was built with; adapters use it to render responses. */
   readonly realm?: string
   /**
+   * The `jwtHeader` option it was built with (`Authorization` when absent); adapters look for a
+   * repeated line of this header in the raw request.
+   */
+  readonly jwtHeader?: string
+  /**
    * Resolves once keys are usable: at once for static keys; for a key set after the first
    * successful fetch (or a usable `initialJwks`). Rejects with an `AuthError` jwks_unavailable
    * whose `cause` names the reason when that fetch fails; a later call waits for the next

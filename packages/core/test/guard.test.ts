@@ -5,9 +5,12 @@ import {
   assertRoles,
   AuthError,
   ConfigError,
+  createAdapterSetup,
   createRequestGuard,
+  createStaticAuthenticator,
   headersOf,
   isAuthenticator,
+  isPreflight,
   type Authenticator,
   type Principal,
 } from '../src/index.js'
@@ -46,7 +49,7 @@ describe('createRequestGuard', () => {
     await expect(exact.authenticate(withUrl('/public/logo.png'))).resolves.toBeUndefined()
     await expectAuthFailure(exact.authenticate(withUrl('/health/x')), 'token_missing')
     await expectAuthFailure(exact.authenticate(withUrl('/healthz')), 'token_missing')
-    const fn = createRequestGuard(auth, { skip: (p) => p.startsWith('/open') })
+    const fn = createRequestGuard(auth, { skip: (r) => r.path.startsWith('/open') })
     await expect(fn.authenticate(withUrl('/open/a'))).resolves.toBeUndefined()
     await expectAuthFailure(fn.authenticate(withUrl('/closed')), 'token_missing')
   })
@@ -252,12 +255,19 @@ describe('authenticateNow', () => {
   })
 })
 
-describe('headersOf over real HTTP requests', () => {
-  /** Sends header lines to a real server and returns what headersOf gave for the request. */
-  async function headersFor(lines: string[]): Promise<ReturnType<typeof headersOf>> {
-    let seen: ReturnType<typeof headersOf> | undefined
+describe('repeated token header over real HTTP requests (issue 14 item 1)', () => {
+  /**
+   * Sends header lines to a real server, lets `touch` play an earlier middleware, and returns
+   * the request as the guard would see it.
+   */
+  async function requestWith(
+    lines: string[],
+    touch: (req: IncomingMessage) => void = () => undefined,
+  ): Promise<IncomingMessage> {
+    let seen: IncomingMessage | undefined
     const server = createServer((req: IncomingMessage, res) => {
-      seen = headersOf(req)
+      touch(req)
+      seen = req
       res.end()
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -266,7 +276,7 @@ describe('headersOf over real HTTP requests', () => {
       // A raw socket: node:http's client would merge or refuse some header lines.
       await new Promise<void>((resolve, reject) => {
         const socket = connect(port, '127.0.0.1', () => {
-          const head = ['GET / HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close']
+          const head = ['GET /x HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close']
           for (let i = 0; i + 1 < lines.length; i += 2)
             head.push(`${lines[i] ?? ''}: ${lines[i + 1] ?? ''}`)
           socket.end(`${head.join('\r\n')}\r\n\r\n`)
@@ -283,31 +293,280 @@ describe('headersOf over real HTTP requests', () => {
     if (seen === undefined) throw new Error('no request seen')
     return seen
   }
+  const addRequestId = (req: IncomingMessage) => {
+    req.headers['x-request-id'] ??= 'req-1'
+  }
 
-  it('one Authorization header: the plain headers object', async () => {
-    const h = await headersFor(['Authorization', 'Bearer a.b.c', 'X-Other', '1'])
-    expect(h.authorization).toBe('Bearer a.b.c')
+  it('one Authorization header: the plain headers object, and the request itself is used', async () => {
+    const req = await requestWith(['Authorization', `Bearer ${hsToken()}`, 'X-Other', '1'])
+    expect(headersOf(req)).toBe(req.headers)
+    const guard = createRequestGuard(auth)
+    expect(guard.headersOf(req)).toBe(req.headers)
+    expect((guard.check(req) as Principal).subject).toBe('alice')
   })
 
-  it('two Authorization headers: both are seen, and authenticate rejects (SEC-086)', async () => {
-    const h = await headersFor([
-      'Authorization',
-      `Bearer ${hsToken()}`,
-      'Authorization',
-      'Bearer x.y.z',
-    ])
-    expect(h.authorization).toHaveLength(2)
-    await expectAuthFailure(auth.authenticate({ headers: h }), 'token_malformed')
+  it.each([
+    ['good then forged', (good: string) => [`Bearer ${good}`, 'Bearer forged.token.x']],
+    ['forged then good', (good: string) => ['Bearer forged.token.x', `Bearer ${good}`]],
+    ['twice the same good token', (good: string) => [`Bearer ${good}`, `Bearer ${good}`]],
+  ])(
+    'two Authorization lines (%s) with a header-adding middleware in front: token_malformed',
+    async (_name, values) => {
+      const [first = '', second = ''] = values(hsToken())
+      const req = await requestWith(['Authorization', first, 'authorization', second], addRequestId)
+      // What defeated the old check: one key more than the distinct raw names.
+      expect(Object.keys(req.headers)).toHaveLength(req.rawHeaders.length / 2)
+      expect(headersOf(req).authorization).toEqual([first, second])
+      const guard = createRequestGuard(auth, { optional: true })
+      expect(() => guard.check(req)).toThrow(
+        expect.objectContaining({ code: 'token_malformed', status: 401 }) as Error,
+      )
+      await expectAuthFailure(guard.authenticate(req), 'token_malformed')
+    },
+  )
+
+  it('a middleware that deletes the header does not hide the repeat', async () => {
+    const req = await requestWith(
+      ['Authorization', `Bearer ${hsToken()}`, 'AUTHORIZATION', 'Bearer x.y.z'],
+      (r) => {
+        delete r.headers.authorization
+      },
+    )
+    expect(() => createRequestGuard(auth).check(req)).toThrow(
+      expect.objectContaining({ code: 'token_malformed' }) as Error,
+    )
   })
 
-  it('a repeated unrelated header also switches to the distinct form', async () => {
-    const h = await headersFor(['Authorization', 'Bearer a.b.c', 'X-Dup', '1', 'x-dup', '2'])
-    expect(h.authorization).toEqual(['Bearer a.b.c'])
-    expect(h['x-dup']).toEqual(['1', '2'])
+  it("the configured jwtHeader is the one checked, in any case (Node joins other headers' repeats)", async () => {
+    const custom = staticAuth({ signingKey: SECRET_B64, jwtHeader: 'X-Auth-Token' })
+    expect(custom.jwtHeader).toBe('X-Auth-Token')
+    const guard = createRequestGuard(custom)
+    const good = hsToken()
+    const repeated = await requestWith(
+      ['x-auth-token', good, 'X-AUTH-TOKEN', good, 'Authorization', 'x', 'Authorization', 'y'],
+      addRequestId,
+    )
+    expect(() => guard.check(repeated)).toThrow(
+      expect.objectContaining({ code: 'token_malformed' }) as Error,
+    )
+    // A repeated Authorization line is not this authenticator's token header.
+    const single = await requestWith(
+      ['X-Auth-Token', good, 'Authorization', 'x', 'Authorization', 'y'],
+      addRequestId,
+    )
+    expect((guard.check(single) as Principal).subject).toBe('alice')
   })
 
-  it('a lookalike without rawHeaders or headersDistinct: its headers', () => {
+  it('a repeated unrelated header changes nothing', async () => {
+    const req = await requestWith(['Authorization', 'Bearer a.b.c', 'X-Dup', '1', 'x-dup', '2'])
+    expect(headersOf(req)).toBe(req.headers)
+  })
+
+  it('a header set by an earlier middleware (no raw line) is used', async () => {
+    const token = hsToken()
+    const req = await requestWith([], (r) => {
+      r.headers.authorization = `Bearer ${token}`
+    })
+    expect((createRequestGuard(auth).check(req) as Principal).subject).toBe('alice')
+  })
+
+  it('a lookalike without rawHeaders: its headers', () => {
     const headers = { authorization: 'Bearer t' }
     expect(headersOf({ headers })).toBe(headers)
+  })
+})
+
+describe('RequestGuard.check (the adapters’ hot path)', () => {
+  it('a static-key token and a cache hit: the principal, synchronously; failures throw', () => {
+    const guard = createRequestGuard(
+      staticAuth({ signingKey: SECRET_B64, tokenCache: { max: 10 } }),
+    )
+    const request = withUrl('/x', hsToken())
+    const first = guard.check(request)
+    expect(first).not.toBeInstanceOf(Promise)
+    expect(guard.check(request)).toBe(first)
+    expect(() => guard.check(withUrl('/x'))).toThrow(
+      expect.objectContaining({ code: 'token_missing' }) as Error,
+    )
+  })
+
+  it('the url argument wins over request.url (a mounted router)', () => {
+    const guard = createRequestGuard(
+      staticAuth({ signingKey: SECRET_B64, jwtUrlParameter: 'access_token' }),
+      { skip: ['/public'] },
+    )
+    const request = { headers: {}, url: '/me' }
+    expect((guard.check(request, `/api/me?access_token=${hsToken()}`) as Principal).subject).toBe(
+      'alice',
+    )
+    expect(guard.check({ headers: {}, url: '/' }, '/public?x=1')).toBeUndefined()
+  })
+
+  it('an asynchronous authenticator: a native Promise; optional turns token_missing into undefined', async () => {
+    const principal: Principal = { subject: 'p', roles: [], claims: {}, header: {}, token: 't' }
+    const ok = createRequestGuard({
+      authenticate: () => Promise.resolve(principal),
+      close: () => Promise.resolve(),
+    })
+    const pending = ok.check(withUrl('/x'))
+    expect(pending).toBeInstanceOf(Promise)
+    await expect(pending).resolves.toBe(principal)
+    const missing = createRequestGuard(
+      { authenticate: () => Promise.reject(new AuthError('token_missing')), close: async () => {} },
+      { optional: true },
+    )
+    await expect(missing.check(withUrl('/x'))).resolves.toBeUndefined()
+  })
+
+  it('an authenticator throwing nothing is a failure, never a pass', () => {
+    const guard = createRequestGuard({
+      authenticate: () => Promise.resolve({} as Principal),
+      authenticateNow: () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the broken contract under test
+        throw undefined
+      },
+      close: () => Promise.resolve(),
+    })
+    expect(() => guard.check(withUrl('/x'))).toThrow(Error)
+  })
+})
+
+describe('CORS preflights (issue 20 item 4)', () => {
+  const preflight = {
+    method: 'OPTIONS',
+    url: '/orders',
+    headers: { 'access-control-request-method': 'DELETE', origin: 'https://app.example' },
+  }
+  it('OPTIONS with Access-Control-Request-Method passes untouched, even with a bad token', () => {
+    const guard = createRequestGuard(auth)
+    expect(guard.check(preflight)).toBeUndefined()
+    expect(
+      guard.check({ ...preflight, headers: { ...preflight.headers, authorization: 'Bearer x' } }),
+    ).toBeUndefined()
+    expect(isPreflight('OPTIONS', preflight.headers)).toBe(true)
+  })
+
+  it('OPTIONS without it, or another method with it, is authenticated as usual', () => {
+    const guard = createRequestGuard(auth)
+    for (const request of [
+      { method: 'OPTIONS', url: '/orders', headers: {} },
+      { ...preflight, method: 'GET' },
+      { ...preflight, method: 'options' },
+    ]) {
+      expect(() => guard.check(request)).toThrow(
+        expect.objectContaining({ code: 'token_missing' }) as Error,
+      )
+    }
+  })
+})
+
+describe('skip (issue 20 item 4)', () => {
+  it('a predicate sees the method, the path without the query, the url and the headers', () => {
+    const seen: unknown[] = []
+    const guard = createRequestGuard(auth, {
+      skip: (r) => {
+        seen.push(r)
+        return r.method === 'GET' && r.path === '/docs'
+      },
+    })
+    expect(guard.check({ method: 'GET', url: '/docs?page=2', headers: { a: '1' } })).toBeUndefined()
+    expect(seen[0]).toEqual({
+      method: 'GET',
+      path: '/docs',
+      url: '/docs?page=2',
+      headers: { a: '1' },
+    })
+    expect(() => guard.check({ method: 'POST', url: '/docs', headers: {} })).toThrow(
+      expect.objectContaining({ code: 'token_missing' }) as Error,
+    )
+  })
+
+  it('an async predicate never skips (its Promise is not `true`)', () => {
+    const guard = createRequestGuard(auth, { skip: (() => Promise.resolve(true)) as never })
+    expect(() => guard.check(withUrl('/x'))).toThrow(
+      expect.objectContaining({ code: 'token_missing' }) as Error,
+    )
+  })
+
+  it('a single path or RegExp; a global RegExp is tested afresh every time', () => {
+    const one = createRequestGuard(auth, { skip: '/health' })
+    expect(one.check(withUrl('/health?x'))).toBeUndefined()
+    const sticky = createRequestGuard(auth, { skip: /^\/pub/g })
+    for (let i = 0; i < 3; i++) expect(sticky.check(withUrl('/public'))).toBeUndefined()
+  })
+
+  it('a skip that is not a path, RegExp, list or function is a ConfigError', () => {
+    expect(() => createRequestGuard(auth, { skip: 3 as unknown as string })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', key: 'skip' }) as Error,
+    )
+  })
+})
+
+describe('createAdapterSetup: one option shape (issue 20 item 5)', () => {
+  const build = createStaticAuthenticator
+  const config = (key: string) => expect.objectContaining({ name: 'ConfigError', key }) as Error
+
+  it('one object: adapter options are taken out, the rest builds the authenticator', () => {
+    const onError = () => undefined
+    const setup = createAdapterSetup(
+      { signingKey: SECRET_B64, challenge: false, optional: true, skip: ['/h'], onError },
+      undefined,
+      build,
+    )
+    expect(setup.ownsAuthenticator).toBe(true)
+    expect(setup.onError).toBe(onError)
+    expect(setup.guard.challenge).toBe(false)
+    expect(setup.guard.check(withUrl('/x'))).toBeUndefined() // optional
+    expect(setup.guard.check(withUrl('/h', 'garbage'))).toBeUndefined() // skip
+  })
+
+  it('an authenticator, with adapter options beside it or in the object', () => {
+    const a = createAdapterSetup(auth, { optional: true, challenge: false }, build)
+    expect(a).toMatchObject({ ownsAuthenticator: false })
+    expect(a.guard.authenticator).toBe(auth)
+    expect(a.guard.challenge).toBe(false)
+    const b = createAdapterSetup({ authenticator: auth, optional: true }, undefined, build)
+    expect(b.guard.authenticator).toBe(auth)
+    expect(b.guard.check(withUrl('/x'))).toBeUndefined()
+    const c = createAdapterSetup({ authenticator: auth, challenge: false }, undefined, build)
+    expect(c.guard.challenge).toBe(false)
+  })
+
+  it('authentication options beside an authenticator are a ConfigError naming the option', () => {
+    expect(() => createAdapterSetup(auth, { requiredAudience: 'api' } as never, build)).toThrow(
+      config('requiredAudience'),
+    )
+    expect(() =>
+      createAdapterSetup({ authenticator: auth, requiredAudience: 'api' }, undefined, build),
+    ).toThrow(config('requiredAudience'))
+    expect(() =>
+      createAdapterSetup({ signingKey: SECRET_B64 }, { jwksUri: 'x' } as never, build),
+    ).toThrow(config('jwksUri'))
+  })
+
+  it('adapter options of the wrong type, twice, or a non-authenticator are ConfigErrors', () => {
+    const base = { signingKey: SECRET_B64 }
+    expect(() =>
+      createAdapterSetup({ ...base, optional: 'yes' as never }, undefined, build),
+    ).toThrow(config('optional'))
+    expect(() => createAdapterSetup({ ...base, onError: 1 }, undefined, build)).toThrow(
+      config('onError'),
+    )
+    expect(() => createAdapterSetup(auth, { challenge: 'no' } as never, build)).toThrow(
+      config('challenge'),
+    )
+    expect(() =>
+      createAdapterSetup({ ...base, optional: true }, { optional: false }, build),
+    ).toThrow(config('optional'))
+    expect(() => createAdapterSetup({ authenticator: {} as never }, undefined, build)).toThrow(
+      config('authenticator'),
+    )
+    expect(() => createAdapterSetup(null as never, undefined, build)).toThrow(ConfigError)
+  })
+
+  it('a misspelled option still reaches normalizeConfig and fails there', () => {
+    expect(() =>
+      createAdapterSetup({ signingKey: SECRET_B64, skipp: ['/h'] }, undefined, build),
+    ).toThrow(config('skipp'))
   })
 })

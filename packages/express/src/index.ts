@@ -20,15 +20,13 @@
 import {
   assertRoles,
   AuthError,
-  createRequestGuard,
-  headersOf,
-  isAuthenticator,
+  createAdapterSetup,
+  toHttpResponse,
+  type AdapterInput,
   type Authenticator,
   type GuardOptions,
-  type JwtAuthOptions,
   type Principal,
   type RequestGuard,
-  toHttpResponse,
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
@@ -43,6 +41,14 @@ declare global {
   }
 }
 
+/** Handles an {@link AuthError} in place of the built-in JSON response. */
+export type ExpressErrorHandler = (
+  error: AuthError,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) => void
+
 /** Options of the Express middleware, beside the authentication options. */
 export interface ExpressAuthOptions extends GuardOptions {
   /**
@@ -50,8 +56,14 @@ export interface ExpressAuthOptions extends GuardOptions {
    * `(err, req, res, next) => next(err)` to hand it to your Express error handler (the error
    * carries `status`, `statusCode` and `headers`).
    */
-  onError?: (error: AuthError, req: Request, res: Response, next: NextFunction) => void
+  onError?: ExpressErrorHandler
 }
+
+/**
+ * What `jwtAuth(options)` takes: the authentication options (any form `normalizeConfig` accepts)
+ * and the adapter options in one object, or `authenticator` (shared) with adapter options only.
+ */
+export type ExpressJwtAuthOptions = AdapterInput<ExpressErrorHandler>
 
 /** The middleware returned by {@link jwtAuth}, with its authenticator for shutdown. */
 export interface JwtAuthMiddleware extends RequestHandler {
@@ -59,46 +71,62 @@ export interface JwtAuthMiddleware extends RequestHandler {
   readonly authenticator: Authenticator
 }
 
-/** Where `requireRoles` finds the settings of the `jwtAuth` that ran before it. */
+/** Where the route helpers find the settings of the `jwtAuth` that ran before them. */
 const SETTINGS = Symbol('jwtgate.settings')
 type WithSettings = Request & { [SETTINGS]?: Settings }
 
 interface Settings {
   guard: RequestGuard
-  onError: ExpressAuthOptions['onError']
+  onError: ExpressErrorHandler | undefined
 }
 
 /**
  * Builds the authentication middleware. The authenticator is created once, here.
  *
- * @param optionsOrAuthenticator - options in any form `normalizeConfig` accepts (JWKS, OIDC or a
- *   static key), or an authenticator to share
- * @param adapterOptions - `optional`, `skip`, `challenge`, `onError`
+ * @param options - `{ ...authOptions, optional, skip, onError }` (authentication options in any
+ *   form `normalizeConfig` accepts: JWKS, OIDC or a static key), or an authenticator to share
+ * @param adapterOptions - with an authenticator: `optional`, `skip`, `challenge`, `onError`
  * @returns the middleware; it sets `req.auth`
- * @throws `ConfigError` for invalid options, at start-up
+ * @throws `ConfigError` for invalid options, at start-up (also for authentication options given
+ *   beside an authenticator)
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ jwksUri, requiredIssuer, requiredAudience: 'api', skip: ['/health'] }))
+ * app.use(jwtAuth(sharedAuthenticator, { optional: true }))
+ * ```
  */
 export function jwtAuth(
-  optionsOrAuthenticator: JwtAuthOptions | Record<string, unknown> | Authenticator,
-  adapterOptions: ExpressAuthOptions = {},
+  options: ExpressJwtAuthOptions | Authenticator,
+  adapterOptions?: ExpressAuthOptions,
 ): JwtAuthMiddleware {
-  const authenticator = isAuthenticator(optionsOrAuthenticator)
-    ? optionsOrAuthenticator
-    : createAuthenticator(optionsOrAuthenticator)
-  const settings: Settings = {
-    guard: createRequestGuard(authenticator, adapterOptions),
-    onError: adapterOptions.onError,
-  }
+  const { guard, onError } = createAdapterSetup(options, adapterOptions, createAuthenticator)
+  const settings: Settings = { guard, onError }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     ;(req as WithSettings)[SETTINGS] = settings
-    // Called back in the same tick on a token-cache hit or with static keys.
-    settings.guard.run({ headers: headersOf(req), url: req.originalUrl }, (e, principal) => {
-      if (e === undefined) {
-        req.auth = principal
-        next()
-      } else fail(e, req, res, next, settings)
-    })
+    let result: Principal | undefined | Promise<Principal | undefined>
+    try {
+      // Answers in this tick on a token-cache hit or with static keys.
+      result = guard.check(req, req.originalUrl)
+    } catch (e) {
+      fail(e, req, res, next, settings)
+      return
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (principal) => {
+          req.auth = principal
+          next()
+        },
+        (e: unknown) => {
+          fail(e, req, res, next, settings)
+        },
+      )
+    } else {
+      req.auth = result
+      next()
+    }
   }
-  return Object.assign(middleware, { authenticator })
+  return Object.assign(middleware, { authenticator: guard.authenticator })
 }
 
 /**

@@ -21,12 +21,12 @@
 import {
   assertRoles,
   AuthError,
-  createRequestGuard,
-  headersOf,
+  ConfigError,
+  createAdapterSetup,
   toHttpResponse,
+  type AdapterInput,
   type Authenticator,
   type GuardOptions,
-  type JwtAuthOptions,
   type Principal,
   type RequestGuard,
 } from '@jwtgate/core'
@@ -36,6 +36,7 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  HookHandlerDoneFunction,
   onRequestHookHandler,
   preHandlerAsyncHookHandler,
 } from 'fastify'
@@ -52,6 +53,13 @@ declare module 'fastify' {
   }
 }
 
+/** Handles an {@link AuthError} in place of the built-in JSON response. */
+export type FastifyErrorHandler = (
+  error: AuthError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => unknown
+
 /** Options of the Fastify plugin, beside the authentication options. */
 export interface FastifyAdapterOptions extends GuardOptions {
   /** An authenticator to share instead of building one from the options. */
@@ -60,54 +68,102 @@ export interface FastifyAdapterOptions extends GuardOptions {
    * Handles an {@link AuthError} instead of the built-in JSON response; it must send a reply or
    * throw (a thrown AuthError carries `statusCode` and `headers` for Fastify's error handler).
    */
-  onError?: (error: AuthError, request: FastifyRequest, reply: FastifyReply) => unknown
+  onError?: FastifyErrorHandler
 }
 
-/** What `app.register(jwtAuth, options)` takes: authentication options plus adapter options. */
-export type FastifyJwtAuthOptions = FastifyAdapterOptions &
-  (JwtAuthOptions | Record<string, unknown>)
+/**
+ * What `app.register(jwtAuth, options)` takes: the authentication options (any form
+ * `normalizeConfig` accepts) and the adapter options in one object, or `authenticator` (shared)
+ * with adapter options only.
+ */
+export type FastifyJwtAuthOptions = AdapterInput<FastifyErrorHandler>
 
-const ADAPTER_KEYS = ['authenticator', 'optional', 'skip', 'onError'] as const
+/** The guard and error handler of the innermost `jwtAuth` registration, per encapsulation context. */
+interface Settings {
+  guard: RequestGuard
+  onError: FastifyErrorHandler | undefined
+}
+const SETTINGS = Symbol('jwtgate.settings')
+type WithSettings = FastifyInstance & { [SETTINGS]?: Settings }
+
+/** Fastify's own `register` options: they reach the plugin but are not ours. */
+const REGISTER_KEYS = ['logLevel', 'logSerializers'] as const
 
 function setup(app: FastifyInstance, options: FastifyJwtAuthOptions): void {
-  const { authenticator: given, optional, skip, onError } = options as FastifyAdapterOptions
-  const rest: Record<string, unknown> = { ...options }
-  for (const key of ADAPTER_KEYS) Reflect.deleteProperty(rest, key)
-  const authenticator = given ?? createAuthenticator(rest)
-  const challenge = typeof options.challenge === 'boolean' ? options.challenge : undefined
-  const guard = createRequestGuard(authenticator, { optional, skip, challenge })
-  app.decorate('jwtAuthGuard', guard)
-  app.decorateRequest('auth', undefined)
+  if ('prefix' in options) {
+    throw new ConfigError(
+      'prefix',
+      'has no effect: jwtAuth applies to the scope it is registered in; register it inside app.register(async (scope) => { … }, { prefix })',
+    )
+  }
+  const input: Record<string, unknown> = { ...options }
+  for (const key of REGISTER_KEYS) Reflect.deleteProperty(input, key)
+  const { guard, onError, ownsAuthenticator } = createAdapterSetup<FastifyErrorHandler>(
+    input,
+    undefined,
+    createAuthenticator,
+  )
+  const settings: Settings = { guard, onError }
+  // Several registrations (nested or sibling scopes) each keep their own settings; the innermost
+  // one is what the route helpers of a scope see.
+  ;(app as WithSettings)[SETTINGS] = settings
+  if (app.hasDecorator('jwtAuthGuard')) Reflect.set(app, 'jwtAuthGuard', guard)
+  else app.decorate('jwtAuthGuard', guard)
+  if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', undefined)
   // Callback style: on a token-cache hit or with static keys, `done` runs in the same tick.
   const onRequest: onRequestHookHandler = (request, reply, done) => {
-    guard.run({ headers: headersOf(request.raw), url: request.url }, (e, principal) => {
-      if (e === undefined) {
-        request.auth = principal
-        done()
-        return
-      }
-      let handled: unknown
-      try {
-        handled = fail(e, request, reply, guard, onError)
-      } catch (err) {
-        done(asError(err))
-        return
-      }
-      // A reply sent from a callback hook ends the request: `done` is not called.
-      if (reply.sent) return
-      // An onError handler still sending, or one that chose to let the request through.
-      Promise.resolve(handled).then(
-        () => {
-          if (!reply.sent) done()
+    let result: Principal | undefined | Promise<Principal | undefined>
+    try {
+      result = guard.check(request.raw)
+    } catch (e) {
+      failHook(e, request, reply, done, settings)
+      return
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (principal) => {
+          request.auth = principal
+          done()
         },
-        (err: unknown) => {
-          done(asError(err))
+        (e: unknown) => {
+          failHook(e, request, reply, done, settings)
         },
       )
-    })
+      return
+    }
+    request.auth = result
+    done()
   }
   app.addHook('onRequest', onRequest)
-  if (!given) app.addHook('onClose', () => authenticator.close())
+  if (ownsAuthenticator) app.addHook('onClose', () => guard.authenticator.close())
+}
+
+/** A failed onRequest: reply (or let `onError` decide), then end or continue the hook. */
+function failHook(
+  e: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  settings: Settings,
+): void {
+  let handled: unknown
+  try {
+    handled = fail(e, request, reply, settings)
+  } catch (err) {
+    done(asError(err))
+    return
+  }
+  // A reply sent from a callback hook ends the request: `done` is not called.
+  if (reply.sent) return
+  // An onError handler still sending, or one that chose to let the request through.
+  Promise.resolve(handled).then(
+    () => {
+      if (!reply.sent) done()
+    },
+    (err: unknown) => {
+      done(asError(err))
+    },
+  )
 }
 
 // A bad option must reject the registration (and so `ready()`), not escape as an uncaught throw.
@@ -122,7 +178,8 @@ const plugin: FastifyPluginAsync<FastifyJwtAuthOptions> = (app, options) => {
 
 /**
  * The plugin: `app.register(jwtAuth, options)`. Wrapped with fastify-plugin, so `request.auth`
- * and the hook apply to the routes of the registering scope.
+ * and the hook apply to the scope that registers it (and the scopes inside it). Register it in
+ * several encapsulated scopes to trust different issuers or audiences under different prefixes.
  */
 export const jwtAuth = fp(plugin, { name: '@jwtgate/fastify', fastify: '5.x' })
 export default jwtAuth
@@ -159,10 +216,8 @@ function rolesHook(roles: readonly string[], mode: 'any' | 'all'): preHandlerAsy
     try {
       assertRoles(request.auth, roles, mode)
     } catch (e) {
-      const guard = request.server.hasDecorator('jwtAuthGuard')
-        ? request.server.jwtAuthGuard
-        : undefined
-      return Promise.resolve().then(() => fail(e, request, reply, guard, undefined))
+      const settings = (request.server as WithSettings)[SETTINGS]
+      return Promise.resolve().then(() => fail(e, request, reply, settings))
     }
     return Promise.resolve(undefined)
   }
@@ -173,12 +228,11 @@ function fail(
   e: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  guard: RequestGuard | undefined,
-  onError: FastifyAdapterOptions['onError'],
+  settings: Settings | undefined,
 ): unknown {
   if (!(e instanceof AuthError)) throw asError(e)
-  if (onError !== undefined) return onError(e, request, reply)
-  const { status, headers, body } = guard ? guard.respond(e) : toHttpResponse(e)
+  if (settings?.onError !== undefined) return settings.onError(e, request, reply)
+  const { status, headers, body } = settings ? settings.guard.respond(e) : toHttpResponse(e)
   return reply.code(status).headers(headers).send(body)
 }
 

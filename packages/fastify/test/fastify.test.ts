@@ -191,6 +191,102 @@ describe('jwtAuth (fastify)', () => {
     }
   })
 
+  it('several encapsulated registrations: each prefix trusts its own issuer and audience (issue 17 item 3)', async () => {
+    const other = await generateTestKey('EdDSA')
+    const app = Fastify()
+    await app.register(
+      async (scope) => {
+        await scope.register(jwtAuth, {
+          signingKey: key.publicKeyPem,
+          requiredIssuer: 'https://a.example',
+          requiredAudience: 'api-a',
+          rolesKey: 'roles',
+        })
+        scope.get('/me', (request) => ({ user: request.auth?.subject }))
+        scope.get('/admin', { preHandler: requireRoles('admin') }, () => ({ ok: true }))
+      },
+      { prefix: '/a' },
+    )
+    await app.register(
+      async (scope) => {
+        await scope.register(jwtAuth, {
+          signingKey: other.publicKeyPem,
+          requiredIssuer: 'https://b.example',
+          requiredAudience: 'api-b',
+          challenge: false,
+        })
+        scope.get('/me', (request) => ({ user: request.auth?.subject }))
+        scope.get('/admin', { preHandler: requireRoles('admin') }, () => ({ ok: true }))
+      },
+      { prefix: '/b' },
+    )
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const forA = await mintToken({
+        key,
+        claims: { sub: 'ann', iss: 'https://a.example', aud: 'api-a', roles: ['reader'] },
+      })
+      const forB = await mintToken({
+        key: other,
+        claims: { sub: 'bob', iss: 'https://b.example', aud: 'api-b' },
+      })
+      expect(await (await fetch(`${url(app)}/a/me`, bearer(forA))).json()).toEqual({ user: 'ann' })
+      expect(await (await fetch(`${url(app)}/b/me`, bearer(forB))).json()).toEqual({ user: 'bob' })
+      // Each scope refuses the other's tokens, with its own code and challenge setting.
+      const aWithB = await fetch(`${url(app)}/a/me`, bearer(forB))
+      expect(aWithB.status).toBe(401)
+      expect(await aWithB.json()).toMatchObject({ error: 'signature_invalid' })
+      expect(aWithB.headers.get('www-authenticate')).toContain('invalid_token')
+      const bWithA = await fetch(`${url(app)}/b/me`, bearer(forA))
+      expect(bWithA.status).toBe(401)
+      expect(bWithA.headers.get('www-authenticate')).toBeNull()
+      // The route helpers answer with their own scope's settings.
+      const aAdmin = await fetch(`${url(app)}/a/admin`, bearer(forA))
+      expect(aAdmin.status).toBe(403)
+      expect(aAdmin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+      const bAdmin = await fetch(`${url(app)}/b/admin`, bearer(forB))
+      expect(bAdmin.status).toBe(403)
+      expect(bAdmin.headers.get('www-authenticate')).toBeNull()
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('a nested registration: the outer one optional, the inner one strict (no FST_ERR_DEC_ALREADY_PRESENT)', async () => {
+    const app = Fastify()
+    await app.register(jwtAuth, { authenticator: auth, optional: true })
+    app.get('/public', (request) => ({ user: request.auth?.subject ?? null }))
+    await app.register(
+      async (scope) => {
+        await scope.register(jwtAuth, { authenticator: auth, challenge: false })
+        scope.get('/me', (request) => ({ user: request.auth?.subject }))
+      },
+      { prefix: '/private' },
+    )
+    await app.ready()
+    try {
+      const token = await mintToken({ key, claims: { sub: 'dora' } })
+      expect((await app.inject({ url: '/public' })).json()).toEqual({ user: null })
+      const anonymous = await app.inject({ url: '/private/me' })
+      expect(anonymous.statusCode).toBe(401)
+      expect(anonymous.json()).toMatchObject({ error: 'token_missing' })
+      expect(anonymous.headers['www-authenticate']).toBeUndefined()
+      const me = await app.inject({ url: '/private/me', headers: bearer(token).headers })
+      expect(me.json()).toEqual({ user: 'dora' })
+      expect(app.jwtAuthGuard.authenticator).toBe(auth)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it("Fastify's prefix beside jwtAuth's options is a ConfigError (the plugin applies to its scope)", async () => {
+    const app = Fastify()
+    void app.register(jwtAuth, { authenticator: auth, prefix: '/api' } as never)
+    await expect(app.ready()).rejects.toThrow(
+      expect.objectContaining({ name: 'ConfigError', key: 'prefix' }) as Error,
+    )
+  })
+
   it('requireRoles when jwtAuth is not registered: 401 token_missing', async () => {
     const app = Fastify()
     app.get('/', { preHandler: requireRoles('admin') }, () => ({ ok: true }))

@@ -19,13 +19,11 @@
 import {
   assertRoles,
   AuthError,
-  createRequestGuard,
-  headersOf,
-  isAuthenticator,
+  createAdapterSetup,
   toHttpResponse,
+  type AdapterInput,
   type Authenticator,
   type GuardOptions,
-  type JwtAuthOptions,
   type Principal,
   type RequestGuard,
 } from '@jwtgate/core'
@@ -39,14 +37,23 @@ declare module 'koa' {
   }
 }
 
+/** Handles an {@link AuthError} in place of the built-in JSON response. */
+export type KoaErrorHandler = (error: AuthError, ctx: Context) => unknown
+
 /** Options of the Koa middleware, beside the authentication options. */
 export interface KoaAuthOptions extends GuardOptions {
   /**
    * Handles an {@link AuthError} instead of the built-in JSON response. `(err) => { throw err }`
    * hands it to your error middleware (it carries `status`, `expose` and `headers`, as Koa expects).
    */
-  onError?: (error: AuthError, ctx: Context) => unknown
+  onError?: KoaErrorHandler
 }
+
+/**
+ * What `jwtAuth(options)` takes: the authentication options (any form `normalizeConfig` accepts)
+ * and the adapter options in one object, or `authenticator` (shared) with adapter options only.
+ */
+export type KoaJwtAuthOptions = AdapterInput<KoaErrorHandler>
 
 /** The middleware returned by {@link jwtAuth}, with its authenticator for shutdown. */
 export interface JwtAuthMiddleware extends Middleware {
@@ -55,52 +62,58 @@ export interface JwtAuthMiddleware extends Middleware {
 }
 
 const GUARD = Symbol('jwtgate.guard')
+type StateWithSettings = Record<symbol, Settings | undefined>
 
 interface Settings {
   guard: RequestGuard
-  onError: KoaAuthOptions['onError']
+  onError: KoaErrorHandler | undefined
 }
 
 /**
  * Builds the authentication middleware. The authenticator is created once, here.
  *
- * @param optionsOrAuthenticator - options in any form `normalizeConfig` accepts (JWKS, OIDC or a
- *   static key), or an authenticator to share
- * @param adapterOptions - `optional`, `skip`, `challenge`, `onError`
+ * @param options - `{ ...authOptions, optional, skip, onError }` (authentication options in any
+ *   form `normalizeConfig` accepts: JWKS, OIDC or a static key), or an authenticator to share
+ * @param adapterOptions - with an authenticator: `optional`, `skip`, `challenge`, `onError`
  * @returns the middleware; it sets `ctx.state.auth`
- * @throws `ConfigError` for invalid options, at start-up
+ * @throws `ConfigError` for invalid options, at start-up (also for authentication options given
+ *   beside an authenticator)
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ jwksUri, requiredIssuer, requiredAudience: 'api', skip: ['/health'] }))
+ * app.use(jwtAuth(sharedAuthenticator, { optional: true }))
+ * ```
  */
 export function jwtAuth(
-  optionsOrAuthenticator: JwtAuthOptions | Record<string, unknown> | Authenticator,
-  adapterOptions: KoaAuthOptions = {},
+  options: KoaJwtAuthOptions | Authenticator,
+  adapterOptions?: KoaAuthOptions,
 ): JwtAuthMiddleware {
-  const authenticator = isAuthenticator(optionsOrAuthenticator)
-    ? optionsOrAuthenticator
-    : createAuthenticator(optionsOrAuthenticator)
-  const settings: Settings = {
-    guard: createRequestGuard(authenticator, adapterOptions),
-    onError: adapterOptions.onError,
+  const { guard, onError } = createAdapterSetup(options, adapterOptions, createAuthenticator)
+  const settings: Settings = { guard, onError }
+  // No Promise of its own on the hot path: koa-compose wraps what a middleware returns.
+  const middleware = (ctx: Context, next: Next): unknown => {
+    const state = ctx.state as StateWithSettings & { auth?: Principal }
+    state[GUARD] = settings
+    let result: Principal | undefined | Promise<Principal | undefined>
+    try {
+      // Answers in this tick on a token-cache hit or with static keys.
+      result = guard.check(ctx.req, ctx.originalUrl)
+    } catch (e) {
+      return fail(e, ctx, settings)
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (principal) => {
+          state.auth = principal
+          return next()
+        },
+        (e: unknown) => fail(e, ctx, settings),
+      )
+    }
+    state.auth = result
+    return next()
   }
-  const middleware = (ctx: Context, next: Next): Promise<unknown> => {
-    ;(ctx.state as Record<symbol, Settings>)[GUARD] = settings
-    // One Promise per request; on a token-cache hit or with static keys the guard answers in
-    // this tick and the next middleware starts at once.
-    return new Promise((resolve, reject) => {
-      settings.guard.run({ headers: headersOf(ctx.req), url: ctx.originalUrl }, (e, principal) => {
-        if (e === undefined) {
-          ctx.state.auth = principal
-          resolve(next())
-          return
-        }
-        try {
-          resolve(fail(e, ctx, settings))
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)))
-        }
-      })
-    })
-  }
-  return Object.assign(middleware, { authenticator })
+  return Object.assign(middleware as Middleware, { authenticator: guard.authenticator })
 }
 
 /**
@@ -131,7 +144,7 @@ function rolesMiddleware(roles: readonly string[], mode: 'any' | 'all'): Middlew
     try {
       assertRoles(ctx.state.auth, roles, mode)
     } catch (e) {
-      return fail(e, ctx, (ctx.state as Record<symbol, Settings | undefined>)[GUARD])
+      return fail(e, ctx, (ctx.state as StateWithSettings)[GUARD])
     }
     return next()
   }

@@ -49,7 +49,7 @@ function expectError(reply: Reply, code: AuthErrorCode, expected: string | undef
   expect(reply.headers['content-type']).toMatch(/^application\/json/)
 }
 
-describe.each(FRAMEWORKS)('%s', (_name, start) => {
+describe.each(FRAMEWORKS)('$name', ({ start }) => {
   let app: RunningApp
   beforeAll(async () => {
     app = await start(options(), { skip: ['/health'] })
@@ -170,7 +170,7 @@ describe.each(FRAMEWORKS)('%s', (_name, start) => {
   })
 })
 
-describe.each(FRAMEWORKS)('%s, optional mode', (_name, start) => {
+describe.each(FRAMEWORKS)('$name, optional mode', ({ start }) => {
   let app: RunningApp
   beforeAll(async () => {
     app = await start(options(), { optional: true })
@@ -199,7 +199,7 @@ describe.each(FRAMEWORKS)('%s, optional mode', (_name, start) => {
   })
 })
 
-describe.each(FRAMEWORKS)('%s, challenge off', (_name, start) => {
+describe.each(FRAMEWORKS)('$name, challenge off', ({ start }) => {
   let app: RunningApp
   beforeAll(async () => {
     app = await start({ ...options(), challenge: false })
@@ -214,7 +214,7 @@ describe.each(FRAMEWORKS)('%s, challenge off', (_name, start) => {
   })
 })
 
-describe.each(FRAMEWORKS)('%s, JWKS endpoint down', (_name, start) => {
+describe.each(FRAMEWORKS)('$name, JWKS endpoint down', ({ start }) => {
   let down: MockJwksServer
   let app: RunningApp
   let shared: Authenticator

@@ -1,12 +1,19 @@
 // One small app per framework, each built the way its README says, with the same routes:
 //   GET /me              any valid token → { subject, roles } (or { anonymous: true })
+//   OPTIONS /me          a CORS preflight handler → 204 { preflight: true } header
 //   GET /admin           requireRoles('admin', 'root')
 //   GET /ops-and-audit   requireAllRoles('ops', 'audit')
-//   GET /health          listed in `skip`
+//   GET /health          listed in `skip` by the suite
+// Every app runs a request-id middleware in front of jwtAuth that adds a header to the request,
+// as real apps do (it defeated the old repeated-Authorization check, issue 14 item 1).
+//
+// To add a framework: write a `StartApp`, and append one entry to FRAMEWORKS; with a `setUp` and
+// its `helpers` (and the request-id middleware and OPTIONS route in its app) it also joins the
+// second-wave cases of adapters.test.ts.
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Authenticator, JwtAuthOptions } from '@jwtgate/core'
+import type { Authenticator, JwtAuthOptions, SkipRule } from '@jwtgate/core'
 import * as jwtExpress from '@jwtgate/express'
 import * as jwtFastify from '@jwtgate/fastify'
 import * as jwtHono from '@jwtgate/hono'
@@ -19,9 +26,10 @@ import { Hono } from 'hono'
 import Koa from 'koa'
 import { startNest } from './nest.js'
 
+/** The adapter options the suite sets (the same names in every adapter). */
 export interface AdapterOptions {
   optional?: boolean
-  skip?: string[]
+  skip?: SkipRule
   challenge?: boolean
 }
 
@@ -30,10 +38,35 @@ export interface RunningApp {
   close(): Promise<void>
 }
 
+/** Starts the suite's app on 127.0.0.1:0 with `jwtAuth(auth, adapter)` (or its equivalent). */
 export type StartApp = (
   auth: JwtAuthOptions | Authenticator,
   adapter?: AdapterOptions,
 ) => Promise<RunningApp>
+
+/**
+ * Sets the adapter up alone, with exactly these arguments (`jwtAuth(options, adapterOptions)`,
+ * or the framework's equivalent, e.g. Fastify's one registration object), and resolves once it
+ * is ready; rejects with the ConfigError a bad combination must give. Closes what it built.
+ */
+export type SetUp = (options: object, adapterOptions?: object) => Promise<void>
+
+/** One framework (and version) the suite proves. */
+export interface Framework {
+  /** The name in test titles. */
+  readonly name: string
+  readonly start: StartApp
+  /** Present when the framework runs the second-wave cases (adapters.test.ts). */
+  readonly setUp?: SetUp
+  /** The adapter's route helpers, called at route definition. */
+  readonly helpers?: {
+    requireRoles(...roles: string[]): unknown
+    requireAllRoles(...roles: string[]): unknown
+  }
+}
+
+/** The header the request-id middleware adds. */
+export const REQUEST_ID = 'x-request-id'
 
 const body = (auth: { subject: string; roles: readonly string[] } | undefined) =>
   auth === undefined ? { anonymous: true } : { subject: auth.subject, roles: auth.roles }
@@ -51,11 +84,23 @@ async function listen(server: Server, closeAuth: () => Promise<void>): Promise<R
   }
 }
 
+/** Closes the authenticator an adapter built, never a shared one the test passed in. */
+const closeIfBuilt = async (options: object, built: Authenticator): Promise<void> => {
+  if (!('authenticate' in options) && !('authenticator' in options)) await built.close()
+}
+
 function startExpress(factory: typeof express): StartApp {
   return (auth, adapter) => {
     const app = factory()
+    app.use((req, _res, next) => {
+      req.headers[REQUEST_ID] ??= 'conformance'
+      next()
+    })
     const mw = jwtExpress.jwtAuth(auth, adapter)
     app.use(mw)
+    app.options('/me', (_req, res) => {
+      res.status(204).set('x-preflight', 'seen').end()
+    })
     app.get('/me', (req, res) => {
       res.json(body(req.auth))
     })
@@ -72,11 +117,25 @@ function startExpress(factory: typeof express): StartApp {
   }
 }
 
+const setUpExpress: SetUp = async (options, adapterOptions) => {
+  const mw = jwtExpress.jwtAuth(options as jwtExpress.ExpressJwtAuthOptions, adapterOptions)
+  await closeIfBuilt(options, mw.authenticator)
+}
+
+/** Fastify takes one object: an authenticator goes in as `authenticator`. */
+const fastifyOptions = (auth: object, adapter: object = {}): jwtFastify.FastifyJwtAuthOptions =>
+  'authenticate' in auth
+    ? { authenticator: auth as Authenticator, ...adapter }
+    : { ...auth, ...adapter }
+
 const startFastify: StartApp = async (auth, adapter) => {
   const app = Fastify()
-  const options: jwtFastify.FastifyJwtAuthOptions =
-    'authenticate' in auth ? { authenticator: auth, ...adapter } : { ...auth, ...adapter }
-  await app.register(jwtFastify.jwtAuth, options)
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.headers[REQUEST_ID] ??= 'conformance'
+    done()
+  })
+  await app.register(jwtFastify.jwtAuth, fastifyOptions(auth, adapter))
+  app.options('/me', (_request, reply) => reply.code(204).header('x-preflight', 'seen').send())
   app.get('/me', (request) => body(request.auth))
   app.get('/admin', { preHandler: jwtFastify.requireRoles('admin', 'root') }, () => ({ ok: true }))
   app.get('/ops-and-audit', { preHandler: jwtFastify.requireAllRoles('ops', 'audit') }, () => ({
@@ -91,8 +150,22 @@ const startFastify: StartApp = async (auth, adapter) => {
   })
 }
 
+const setUpFastify: SetUp = async (options, adapterOptions) => {
+  const app = Fastify()
+  try {
+    await app.register(jwtFastify.jwtAuth, fastifyOptions(options, adapterOptions))
+    await app.ready()
+  } finally {
+    await app.close()
+  }
+}
+
 const startKoa: StartApp = (auth, adapter) => {
   const app = new Koa()
+  app.use((ctx, next) => {
+    ctx.req.headers[REQUEST_ID] ??= 'conformance'
+    return next()
+  })
   const mw = jwtKoa.jwtAuth(auth, adapter)
   app.use(mw)
   const admin = jwtKoa.requireRoles('admin', 'root')
@@ -101,13 +174,21 @@ const startKoa: StartApp = (auth, adapter) => {
     ctx.body = { ok: true }
   }
   app.use(async (ctx, next) => {
-    if (ctx.path === '/me') ctx.body = body(ctx.state.auth)
+    if (ctx.path === '/me' && ctx.method === 'OPTIONS') {
+      ctx.status = 204
+      ctx.set('x-preflight', 'seen')
+    } else if (ctx.path === '/me') ctx.body = body(ctx.state.auth)
     else if (ctx.path === '/admin') await admin(ctx, () => Promise.resolve(ok(ctx)))
     else if (ctx.path === '/ops-and-audit') await all(ctx, () => Promise.resolve(ok(ctx)))
     else if (ctx.path === '/health') ok(ctx)
     else await next()
   })
   return listen(app.listen(0, '127.0.0.1'), () => mw.authenticator.close())
+}
+
+const setUpKoa: SetUp = async (options, adapterOptions) => {
+  const mw = jwtKoa.jwtAuth(options, adapterOptions)
+  await closeIfBuilt(options, mw.authenticator)
 }
 
 const startHono: StartApp = (auth, adapter) => {
@@ -126,12 +207,18 @@ const startHono: StartApp = (auth, adapter) => {
 }
 
 /** Every adapter and framework version the suite proves. */
-export const FRAMEWORKS: readonly (readonly [string, StartApp])[] = [
-  ['express 5', startExpress(express)],
-  ['express 4', startExpress(express4)],
-  ['fastify 5', startFastify],
-  ['koa 3', startKoa],
-  ['hono 4', startHono],
-  ['nestjs 11 (express)', startNest('express')],
-  ['nestjs 11 (fastify)', startNest('fastify')],
+export const FRAMEWORKS: readonly Framework[] = [
+  { name: 'express 5', start: startExpress(express), setUp: setUpExpress, helpers: jwtExpress },
+  { name: 'express 4', start: startExpress(express4), setUp: setUpExpress, helpers: jwtExpress },
+  { name: 'fastify 5', start: startFastify, setUp: setUpFastify, helpers: jwtFastify },
+  { name: 'koa 3', start: startKoa, setUp: setUpKoa, helpers: jwtKoa },
+  { name: 'hono 4', start: startHono },
+  { name: 'nestjs 11 (express)', start: startNest('express') },
+  { name: 'nestjs 11 (fastify)', start: startNest('fastify') },
 ]
+
+/** The frameworks that run the second-wave cases. */
+export const SECOND_WAVE = FRAMEWORKS.filter(
+  (f): f is Framework & Required<Pick<Framework, 'setUp' | 'helpers'>> =>
+    f.setUp !== undefined && f.helpers !== undefined,
+)

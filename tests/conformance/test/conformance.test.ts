@@ -248,7 +248,7 @@ describe.each(FRAMEWORKS)('$name, JWKS endpoint down', ({ start }) => {
   })
 })
 
-describe.each(FRAMEWORKS)('%s, several issuers', (_name, start) => {
+describe.each(FRAMEWORKS)('$name, several issuers', ({ start }) => {
   let partner: MockJwksServer
   let stranger: MockJwksServer
   let app: RunningApp

@@ -243,7 +243,7 @@ describe('jwtAuth (fastify)', () => {
       // The route helpers answer with their own scope's settings.
       const aAdmin = await fetch(`${url(app)}/a/admin`, bearer(forA))
       expect(aAdmin.status).toBe(403)
-      expect(aAdmin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+      expect(aAdmin.headers.get('www-authenticate')).toContain('error="insufficient_scope"')
       const bAdmin = await fetch(`${url(app)}/b/admin`, bearer(forB))
       expect(bAdmin.status).toBe(403)
       expect(bAdmin.headers.get('www-authenticate')).toBeNull()

@@ -28,7 +28,12 @@ const options = () => ({
 const token = (claims: Record<string, unknown> = {}) =>
   idp.sign({ sub: 'alice', aud: AUDIENCE, roles: ['reader'], ...claims })
 
-function expectError(reply: Reply, code: AuthErrorCode, challenge: string | undefined): void {
+function expectError(reply: Reply, code: AuthErrorCode, expected: string | undefined): void {
+  // Every challenge with an error carries the code's fixed error_description.
+  const challenge =
+    expected === INVALID
+      ? `${expected}, error_description="${AUTH_ERRORS[code].message}"`
+      : expected
   expect({
     status: reply.status,
     body: reply.body,

@@ -254,12 +254,14 @@ export function createIssuersAuthenticator(
     authenticate,
     authenticateNow,
     challenge: options.challenge,
+    jwtHeader: options.jwtHeader,
     // Ready when every issuer's keys are; health is the worst issuer's, keys summed.
     ready: () => Promise.all(issuerAuths.map((a) => a.ready())).then(() => undefined),
     health: () => worstHealth(issuerAuths.map((a) => a.health())),
     async close() {
       if (closed) return
       closed = true
+      cache?.clear()
       await Promise.all(issuerAuths.map((a) => a.close()))
     },
   }

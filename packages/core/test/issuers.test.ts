@@ -162,6 +162,16 @@ describe('routing by iss', () => {
       'jwks_unavailable',
     )
   })
+
+  it('close() refuses a token the cache already holds, and the adapters see the configured jwtHeader', async () => {
+    const auth = build({ tokenCache: {}, jwtHeader: 'X-Token' })
+    expect(auth.jwtHeader).toBe('X-Token')
+    const token = ecToken({ iss: A, aud: 'api-a' })
+    const request = { headers: { 'x-token': `Bearer ${token}` } }
+    await expect(auth.authenticate(request)).resolves.toMatchObject({ subject: 'alice' })
+    await auth.close()
+    await expectAuthFailure(auth.authenticate(request), 'jwks_unavailable')
+  })
 })
 
 describe('bad issuers configuration: a ConfigError naming the entry', () => {

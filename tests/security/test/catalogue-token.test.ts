@@ -210,17 +210,16 @@ describe('1. token framing and encoding', () => {
       const t = await tokenOfLength(16_385)
       await expectToken(hs, t, 'token_malformed')
     })
-    it('SEC-008 a 1 MB token → token_malformed before any decoding (< 2 ms)', async () => {
+    it('SEC-008 a 1 MB token → token_malformed by the length check, before any decoding', async () => {
+      // Proved by what fails, not by a stopwatch (timing assertions flake on a loaded machine):
+      // the length check's message, also for a 1 MB token whose segments would not even decode.
       const big = await hsSign(HS, baseClaims({ pad: 'x'.repeat(800_000) }))
       expect(big.length).toBeGreaterThan(1_000_000)
-      await expectToken(hs, big, 'token_malformed') // warm-up
-      let best = Infinity
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now()
-        await expectCode(hs.authenticate(bearer1(big)), 'token_malformed')
-        best = Math.min(best, performance.now() - t0)
-      }
-      expect(best).toBeLessThan(2)
+      const err = await expectCode(hs.authenticate(bearer1(big)), 'token_malformed')
+      expect(err.message).toBe('The token is too long')
+      const undecodable = `${'!'.repeat(500_000)}.${'!'.repeat(500_000)}.!`
+      const err2 = await expectCode(hs.authenticate(bearer1(undecodable)), 'token_malformed')
+      expect(err2.message).toBe('The token is too long')
     })
   })
 

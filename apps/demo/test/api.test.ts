@@ -44,7 +44,9 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     const reader = await fetch(`${demo.url}/api/admin`, bearer(await demo.mint('bob', ['reader'])))
     expect(reader.status).toBe(403)
     expect(await reader.json()).toMatchObject({ error: 'insufficient_roles' })
-    expect(reader.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"')
+    expect(reader.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
     const admin = await fetch(`${demo.url}/api/admin`, bearer(await demo.mint('carol', ['admin'])))
     expect(admin.status).toBe(200)
     expect(await admin.json()).toEqual({ ok: true, message: 'welcome, carol' })
@@ -60,7 +62,7 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect(api.status).toBe(401)
     expect(await api.json()).toMatchObject({ error: 'audience_mismatch' })
     expect(api.headers.get('www-authenticate')).toBe(
-      'Bearer realm="jwtgate", error="invalid_token"',
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token audience is not accepted"',
     )
   })
 

@@ -85,7 +85,9 @@ describe.skipIf(!hasChromium).each(FRAMEWORKS)('demo page in Chromium, API on %s
     await reset()
     const admin = await click('#call-admin', '403')
     expect(admin.body).toMatchObject({ error: 'insufficient_roles' })
-    expect(admin.challenge).toBe('Bearer error="insufficient_scope"')
+    expect(admin.challenge).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
   })
 
   it('tamper (add admin, keep the signature) → 401 invalid_token', async () => {
@@ -94,7 +96,9 @@ describe.skipIf(!hasChromium).each(FRAMEWORKS)('demo page in Chromium, API on %s
     await reset()
     const tampered = await click('#call-admin', '401')
     expect(tampered.body).toMatchObject({ error: 'signature_invalid' })
-    expect(tampered.challenge).toBe('Bearer realm="jwtgate", error="invalid_token"')
+    expect(tampered.challenge).toBe(
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token signature is invalid"',
+    )
   })
 
   it('no token → 401 with a plain challenge', async () => {

@@ -76,15 +76,15 @@ describe('1. token framing and encoding', () => {
     await expectToken(hs, make(), 'token_malformed')
   })
 
-  it('SEC-003a real compact JWE (RSA-OAEP-256 / A256GCM) → token_malformed, decided in < 5 ms', async () => {
+  it('SEC-003a real compact JWE (RSA-OAEP-256 / A256GCM) → token_malformed by the part count, before any crypto', async () => {
     const pub = await importSPKI(F.RK.publicKeyPem, 'RSA-OAEP-256')
     const jwe = await new CompactEncrypt(new TextEncoder().encode('{"sub":"admin"}'))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM' })
       .encrypt(pub)
     expect(jwe.split('.')).toHaveLength(5)
-    const t0 = performance.now()
-    await expectToken(rs, jwe, 'token_malformed')
-    expect(performance.now() - t0).toBeLessThan(5)
+    // Decided by the first structural check (no stopwatch: timing flakes on a loaded machine).
+    const err = await expectToken(rs, jwe, 'token_malformed')
+    expect(err.message).toBe('The token must have exactly three parts')
   })
   it('SEC-003b JWE wrapping an alg:none JWT → token_malformed', async () => {
     const pub = await importSPKI(F.RK.publicKeyPem, 'RSA-OAEP-256')
@@ -94,7 +94,7 @@ describe('1. token framing and encoding', () => {
       .encrypt(pub)
     await expectToken(rs, jwe, 'token_malformed')
   })
-  it('SEC-003c five-part token with PBES2 p2c = 2^31−1 → token_malformed, no PBKDF2 (< 5 ms)', async () => {
+  it('SEC-003c five-part token with PBES2 p2c = 2^31−1 → token_malformed by the part count, no PBKDF2', async () => {
     const h = encodeSegment({
       alg: 'PBES2-HS512+A256KW',
       enc: 'A256GCM',
@@ -102,9 +102,8 @@ describe('1. token framing and encoding', () => {
       p2s: 'AAAA',
     })
     const t = `${h}.AAAA.AAAA.AAAA.AAAA`
-    const t0 = performance.now()
-    await expectToken(hs, t, 'token_malformed')
-    expect(performance.now() - t0).toBeLessThan(5)
+    const err = await expectToken(hs, t, 'token_malformed')
+    expect(err.message).toBe('The token must have exactly three parts')
   })
   it('SEC-003d five-part token with zip:DEF → token_malformed, no inflate', async () => {
     const h = encodeSegment({ alg: 'dir', enc: 'A256GCM', zip: 'DEF' })

@@ -22,16 +22,12 @@
 import {
   assertRoles,
   AuthError,
-  ConfigError,
-  createRequestGuard,
-  headersOf,
-  isAuthenticator,
+  createAdapterSetup,
   toHttpResponse,
   type Authenticator,
-  type AuthRequest,
   type GuardOptions,
+  type GuardRequest,
   type JwtAuthOptions,
-  type NodeRequestHeaders,
   type Principal,
   type RequestGuard,
   type RolesMode,
@@ -68,7 +64,11 @@ export interface HonoAdapterOptions extends GuardOptions {
  * What `jwtAuth(options)` takes: the authentication options (any form `normalizeConfig`
  * accepts) and the adapter options in one object.
  */
-export type HonoJwtAuthOptions = HonoAdapterOptions & (JwtAuthOptions | Record<string, unknown>)
+export type HonoJwtAuthOptions = HonoAdapterOptions &
+  (JwtAuthOptions | Record<string, unknown>) & {
+    /** An authenticator to share; no authentication option may be given beside it. */
+    authenticator?: Authenticator
+  }
 
 /** The middleware returned by {@link jwtAuth}, with its authenticator for shutdown. */
 export interface JwtAuthMiddleware extends MiddlewareHandler<JwtGateEnv> {
@@ -76,8 +76,6 @@ export interface JwtAuthMiddleware extends MiddlewareHandler<JwtGateEnv> {
   readonly authenticator: Authenticator
 }
 
-/** The adapter's own keys; every other key belongs to the authenticator. */
-const ADAPTER_KEYS = new Set(['optional', 'skip', 'onError', 'challenge'])
 /** Where the route middleware finds the settings of the `jwtAuth` that ran before it. */
 const SETTINGS = 'jwtgate.settings'
 
@@ -93,7 +91,7 @@ interface Settings {
  * Builds the authentication middleware. The authenticator is created once, here.
  *
  * @param options - authentication options (JWKS, OIDC or a static key) and adapter options
- *   (`optional`, `skip`, `challenge`, `onError`) in one object
+ *   (`optional`, `skip`, `challenge`, `onError`) in one object, or `{ authenticator, ...adapterOptions }`
  * @returns the middleware; it sets `c.get('auth')`
  * @throws `ConfigError` for invalid options, at start-up
  */
@@ -114,47 +112,35 @@ export function jwtAuth(
   first: HonoJwtAuthOptions | Authenticator,
   second?: HonoAdapterOptions,
 ): JwtAuthMiddleware {
-  const { authenticator, adapter } = split(first, second)
-  const settings: Settings = {
-    guard: createRequestGuard(authenticator, adapter),
-    onError: adapter.onError,
-  }
-  const { guard } = settings
+  const { guard, onError } = createAdapterSetup(first, second, createAuthenticator)
+  const settings: Settings = { guard, onError }
   const middleware = (c: Context<JwtGateEnv>, next: Next): Outcome => {
     c.set(SETTINGS as 'auth', settings as never)
-    const request = requestOf(c)
-    // On a token-cache hit or with static keys the guard answers in this tick: no Promise of
-    // ours, the next middleware starts at once.
-    let sync = true
-    let outcome: Outcome | undefined
-    let resume: ((result: Outcome) => void) | undefined
-    guard.run(request, (e, principal) => {
-      const result = proceed(c, next, settings, e, principal)
-      if (sync) outcome = result
-      else resume?.(result)
-    })
-    sync = false
-    return (
-      outcome ??
-      new Promise((resolve) => {
-        resume = resolve
-      })
-    )
-  }
-  return Object.assign(middleware as MiddlewareHandler<JwtGateEnv>, { authenticator })
-}
-
-function proceed(
-  c: Context<JwtGateEnv>,
-  next: Next,
-  settings: Settings,
-  e: unknown,
-  principal: Principal | undefined,
-): Outcome {
-  if (e === undefined) {
-    c.set('auth', principal)
+    let result: Principal | undefined | Promise<Principal | undefined>
+    try {
+      // Answers in this tick on a token-cache hit or with static keys: no Promise of ours.
+      result = checkRequest(guard, c)
+    } catch (e) {
+      return failed(e, c, settings)
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (principal) => {
+          c.set('auth', principal)
+          return next()
+        },
+        (e: unknown) => failed(e, c, settings),
+      )
+    }
+    c.set('auth', result)
     return next()
   }
+  return Object.assign(middleware as MiddlewareHandler<JwtGateEnv>, {
+    authenticator: guard.authenticator,
+  })
+}
+
+function failed(e: unknown, c: Context, settings: Settings): Promise<Response> {
   try {
     return Promise.resolve(fail(e, c, settings))
   } catch (err) {
@@ -163,53 +149,24 @@ function proceed(
 }
 
 /**
- * Splits the two call forms into an authenticator and adapter options; an authentication option
- * passed beside an authenticator is a ConfigError.
- */
-function split(
-  first: HonoJwtAuthOptions | Authenticator,
-  second: HonoAdapterOptions | undefined,
-): { authenticator: Authenticator; adapter: HonoAdapterOptions } {
-  if (isAuthenticator(first)) {
-    const adapter = second ?? {}
-    for (const key of Object.keys(adapter)) {
-      if (!ADAPTER_KEYS.has(key))
-        throw new ConfigError(
-          key,
-          'is an authentication option: give it to the authenticator, not beside it',
-        )
-    }
-    return { authenticator: first, adapter }
-  }
-  if (second !== undefined)
-    throw new ConfigError(
-      'adapterOptions',
-      'is only for jwtAuth(authenticator, adapterOptions): put optional, skip and onError in the options object',
-    )
-  const { optional, skip, onError, ...rest } = first as HonoAdapterOptions & Record<string, unknown>
-  const challenge = typeof rest.challenge === 'boolean' ? rest.challenge : undefined
-  return {
-    authenticator: createAuthenticator(rest),
-    adapter: { optional, skip, onError, challenge },
-  }
-}
-
-/**
- * The request as the authenticator reads it. On `@hono/node-server`, `c.env.incoming` is Node's
+ * Runs the guard on the request. On `@hono/node-server`, `c.env.incoming` is Node's
  * `IncomingMessage`: its raw header lines show a repeated `Authorization` header, which the web
  * `Headers` object would join into one value. Elsewhere the web `Request` is read.
  */
-function requestOf(c: Context): AuthRequest {
-  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming
-  if (incoming !== undefined && Array.isArray(incoming.rawHeaders)) {
-    return { headers: headersOf(incoming), url: incoming.url }
-  }
+function checkRequest(
+  guard: RequestGuard,
+  c: Context,
+): Principal | undefined | Promise<Principal | undefined> {
+  const incoming = (c.env as { incoming?: GuardRequest } | undefined)?.incoming
+  if (incoming !== undefined && Array.isArray(incoming.rawHeaders)) return guard.check(incoming)
   const raw = c.req.raw
   const url = new URL(raw.url)
-  return { headers: Object.fromEntries(raw.headers), url: url.pathname + url.search }
+  return guard.check({
+    method: raw.method,
+    url: url.pathname + url.search,
+    headers: Object.fromEntries(raw.headers),
+  })
 }
-
-type NodeIncoming = NodeRequestHeaders & { url?: string }
 
 /**
  * Route middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;

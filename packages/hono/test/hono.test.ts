@@ -208,6 +208,52 @@ describe('route middleware', () => {
   })
 })
 
+describe('CORS preflight and skip', () => {
+  let server: Server
+  beforeAll(async () => {
+    const app = new Hono<JwtGateEnv & { Bindings: HttpBindings }>()
+    app.use(
+      jwtAuth(auth, { skip: (request) => request.method === 'GET' && request.path === '/health' }),
+    )
+    app.options('/me', (c) => c.body(null, 204, { 'x-preflight': 'seen' }))
+    app.get('/health', (c) => c.json({ ok: true }))
+    app.post('/health', (c) => c.json({ ok: true }))
+    server = await listen(app)
+  })
+  afterAll(() => close(server))
+
+  it('OPTIONS with Access-Control-Request-Method reaches the app untouched, even with a bad token', async () => {
+    const res = await fetch(`${url(server)}/me`, {
+      method: 'OPTIONS',
+      headers: { 'access-control-request-method': 'DELETE', authorization: 'Bearer x.y.z' },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('x-preflight')).toBe('seen')
+  })
+
+  it('OPTIONS without Access-Control-Request-Method is authenticated', async () => {
+    await expectError(await fetch(`${url(server)}/me`, { method: 'OPTIONS' }), 'token_missing')
+  })
+
+  it('the skip predicate sees the method and the path', async () => {
+    expect((await fetch(`${url(server)}/health?probe=1`)).status).toBe(200)
+    await expectError(await fetch(`${url(server)}/health`, { method: 'POST' }), 'token_missing')
+  })
+
+  it('the same on the web Request (app.request, no Node request)', async () => {
+    const app = new Hono<JwtGateEnv>()
+    app.use(jwtAuth(auth, { skip: (request) => request.path === '/health' }))
+    app.options('/me', (c) => c.body(null, 204))
+    app.get('/health', (c) => c.json({ ok: true }))
+    const preflight = await app.request('/me', {
+      method: 'OPTIONS',
+      headers: { 'access-control-request-method': 'GET' },
+    })
+    expect(preflight.status).toBe(204)
+    expect((await app.request('/health?x=1')).status).toBe(200)
+  })
+})
+
 describe('options', () => {
   it('one object: authentication and adapter options together', async () => {
     const app = new Hono<JwtGateEnv>()

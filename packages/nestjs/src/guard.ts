@@ -1,10 +1,4 @@
-import {
-  assertRoles,
-  AuthError,
-  headersOf,
-  type NodeRequestHeaders,
-  type Principal,
-} from '@jwtgate/core'
+import { assertRoles, AuthError, type GuardRequest, type Principal } from '@jwtgate/core'
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import { JwtGateException } from './exception.js'
@@ -18,9 +12,8 @@ interface Policy {
 }
 
 /** Express's request, or Fastify's with the Node request at `raw`. */
-interface PlatformRequest extends NodeRequestHeaders {
-  raw?: NodeRequestHeaders & { url?: string }
-  url?: string
+interface PlatformRequest extends GuardRequest {
+  raw?: GuardRequest
   originalUrl?: string
   auth?: Principal
 }
@@ -70,51 +63,46 @@ export class JwtAuthGuard implements CanActivate {
     const http = context.switchToHttp()
     const request = http.getRequest<PlatformRequest>()
     const message = request.raw ?? request
-    let state = 'pending' as 'pending' | 'ok' | 'failed'
-    let failure: Error | undefined
-    let settle: ((error: Error | undefined) => void) | undefined
-    this.#state.guard.run(
-      { headers: headersOf(message), url: request.originalUrl ?? message.url },
-      (e, principal) => {
-        let error: Error | undefined
-        try {
-          this.#admit(e, principal, request, policy)
-        } catch (err) {
-          error = this.#render(err, http.getResponse())
-        }
-        if (settle !== undefined) settle(error)
-        else if (error === undefined) state = 'ok'
-        else {
-          state = 'failed'
-          failure = error
-        }
-      },
-    )
-    if (state === 'ok') return true
-    if (state === 'failed' && failure !== undefined) throw failure
-    return new Promise((resolve, reject) => {
-      settle = (error) => {
-        if (error === undefined) resolve(true)
-        else reject(error)
-      }
-    })
+    let result: Principal | undefined | Promise<Principal | undefined>
+    try {
+      // Answers in this tick on a token-cache hit or with static keys: no Promise.
+      result = this.#state.guard.check(message, request.originalUrl ?? message.url)
+    } catch (e) {
+      throw this.#render(e, context)
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (principal) => this.#admit(principal, request, policy, context),
+        (e: unknown) => {
+          throw this.#render(e, context)
+        },
+      )
+    }
+    return this.#admit(result, request, policy, context)
   }
 
   #admit(
-    error: unknown,
     principal: Principal | undefined,
     request: PlatformRequest,
     policy: Policy,
-  ): void {
-    if (error !== undefined) throw asError(error)
+    context: ExecutionContext,
+  ): true {
     request.auth = principal
-    if (policy.roles !== undefined) assertRoles(principal, policy.roles, 'any')
-    if (policy.allRoles !== undefined) assertRoles(principal, policy.allRoles, 'all')
+    try {
+      if (policy.roles !== undefined) assertRoles(principal, policy.roles, 'any')
+      if (policy.allRoles !== undefined) assertRoles(principal, policy.allRoles, 'all')
+    } catch (e) {
+      throw this.#render(e, context)
+    }
+    return true
   }
 
   /** An AuthError becomes a JwtGateException, its headers set on the response; others pass. */
-  #render(error: unknown, response: unknown): Error {
+  #render(error: unknown, context: ExecutionContext): Error {
     if (!(error instanceof AuthError)) return asError(error)
+    const custom = this.#state.onError?.(error, context)
+    if (custom !== undefined) return custom
+    const response: unknown = context.switchToHttp().getResponse()
     const rendered = this.#state.guard.respond(error)
     const adapter = this.#adapterHost.httpAdapter
     for (const [name, value] of Object.entries(rendered.headers))

@@ -1,4 +1,4 @@
-import { ConfigError, createRequestGuard, isAuthenticator, type Authenticator } from '@jwtgate/core'
+import { ConfigError, createAdapterSetup } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import {
   Inject,
@@ -43,8 +43,6 @@ export interface JwtGateModuleAsyncOptions extends JwtGateModuleExtras {
   inject?: (InjectionToken | OptionalFactoryDependency)[]
 }
 
-const ADAPTER_KEYS = new Set(['authenticator', 'optional', 'skip', 'challenge'])
-
 /** Builds the guard state from the options, once, when the module starts. */
 function createState(options: unknown): JwtGateState {
   if (typeof options !== 'object' || options === null)
@@ -54,31 +52,12 @@ function createState(options: unknown): JwtGateState {
       'globalGuard',
       "is decided when the module is defined: pass it to forRootAsync() beside useFactory, not in the factory's result",
     )
-  const {
-    authenticator: given,
-    optional,
-    skip,
-    ...rest
-  } = options as NestAdapterOptions & Record<string, unknown>
-  const challenge = typeof rest.challenge === 'boolean' ? rest.challenge : undefined
-  let authenticator: Authenticator
-  if (given !== undefined) {
-    if (!isAuthenticator(given))
-      throw new ConfigError('authenticator', 'must have authenticate() and close()')
-    for (const key of Object.keys(rest)) {
-      if (!ADAPTER_KEYS.has(key))
-        throw new ConfigError(
-          key,
-          'is an authentication option: give it to the authenticator, not beside it',
-        )
-    }
-    authenticator = given
-  } else authenticator = createAuthenticator(rest)
-  return {
-    guard: createRequestGuard(authenticator, { optional, skip, challenge }),
-    authenticator,
-    owned: given === undefined,
-  }
+  const { guard, ownsAuthenticator, onError } = createAdapterSetup<NestAdapterOptions['onError']>(
+    options,
+    undefined,
+    createAuthenticator,
+  )
+  return { guard, authenticator: guard.authenticator, owned: ownsAuthenticator, onError }
 }
 
 /**

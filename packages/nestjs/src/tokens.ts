@@ -1,5 +1,12 @@
 // Injection tokens and metadata keys shared by the module, the guard and the decorators.
-import type { Authenticator, GuardOptions, JwtAuthOptions, RequestGuard } from '@jwtgate/core'
+import type {
+  AuthError,
+  Authenticator,
+  GuardOptions,
+  JwtAuthOptions,
+  RequestGuard,
+} from '@jwtgate/core'
+import type { ExecutionContext } from '@nestjs/common'
 
 /** Injection token of the options given to `forRoot` or returned by `forRootAsync`'s factory. */
 export const JWTGATE_OPTIONS = Symbol('jwtgate.options')
@@ -18,6 +25,12 @@ export const SCOPES = 'jwtgate:scopes'
 export interface NestAdapterOptions extends GuardOptions {
   /** An authenticator to share instead of building one from the options. */
   authenticator?: Authenticator
+  /**
+   * Returns (or throws) the exception to raise for an {@link AuthError} instead of the
+   * `JwtGateException` (an `HttpException` of yours, say). Returning nothing raises the default.
+   * An exception filter that catches `JwtGateException` is the other way.
+   */
+  onError?: (error: AuthError, context: ExecutionContext) => Error | undefined
 }
 
 /**
@@ -35,4 +48,6 @@ export interface JwtGateState {
   readonly authenticator: Authenticator
   /** Whether the module built the authenticator (and so closes it). */
   readonly owned: boolean
+  /** See {@link NestAdapterOptions.onError}. */
+  readonly onError: NestAdapterOptions['onError']
 }

@@ -14,7 +14,11 @@ import {
   Catch,
   Controller,
   Get,
+  Header,
+  HttpCode,
+  ImATeapotException,
   Module,
+  Options,
   UseGuards,
   type ArgumentsHost,
   type DynamicModule,
@@ -63,6 +67,13 @@ class TestController {
   @Get('admin')
   admin() {
     return { ok: true }
+  }
+
+  @Options('me')
+  @HttpCode(204)
+  @Header('x-preflight', 'seen')
+  preflight() {
+    return undefined
   }
 }
 
@@ -246,6 +257,32 @@ describe.each(['express', 'fastify'] as const)('on %s', (platform) => {
     expect(single.status).toBe(200)
   })
 
+  it('a CORS preflight reaches its route untouched, even with a bad token', async () => {
+    const res = await fetch(`${url}/me`, {
+      method: 'OPTIONS',
+      headers: { 'access-control-request-method': 'DELETE', authorization: 'Bearer x.y.z' },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('x-preflight')).toBe('seen')
+    await expectError(await fetch(`${url}/me`, { method: 'OPTIONS' }), 'token_missing')
+  })
+
+  it('the skip predicate sees the method and the path', async () => {
+    const { app: other, url: u } = await start(
+      platform,
+      JwtGateModule.forRoot({
+        authenticator: auth,
+        skip: (request) => request.method === 'GET' && request.path === '/me',
+      }),
+    )
+    try {
+      expect(await (await fetch(`${u}/me?x=1`)).json()).toEqual({ anonymous: true })
+      await expectError(await fetch(`${u}/admin`), 'token_missing')
+    } finally {
+      await other.close()
+    }
+  })
+
   it('optional and skip, from the one options object', async () => {
     const { app: other, url: u } = await start(
       platform,
@@ -311,6 +348,28 @@ describe.each(['express', 'fastify'] as const)('on %s', (platform) => {
       await expectError(await fetch(`${u}/guarded`), 'token_missing')
       const t = await mintToken({ key, claims: { sub: 'dave' } })
       expect(await (await fetch(`${u}/guarded`, bearer(t))).json()).toEqual({ user: 'dave' })
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('onError returns the exception to raise instead', async () => {
+    const { app: other, url: u } = await start(
+      platform,
+      JwtGateModule.forRoot({
+        authenticator: auth,
+        onError: (error) =>
+          error.code === 'token_missing'
+            ? new ImATeapotException({ custom: error.code })
+            : undefined,
+      }),
+    )
+    try {
+      const res = await fetch(`${u}/me`)
+      expect(res.status).toBe(418)
+      expect(await res.json()).toEqual({ custom: 'token_missing' })
+      // Nothing returned: the default answer.
+      await expectError(await fetch(`${u}/me`, bearer('a.b.c')), 'token_malformed')
     } finally {
       await other.close()
     }

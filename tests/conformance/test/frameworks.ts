@@ -18,13 +18,13 @@ import * as jwtExpress from '@jwtgate/express'
 import * as jwtFastify from '@jwtgate/fastify'
 import * as jwtHono from '@jwtgate/hono'
 import * as jwtKoa from '@jwtgate/koa'
-import { serve } from '@hono/node-server'
+import { serve, type HttpBindings } from '@hono/node-server'
 import express from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
-import { startNest } from './nest.js'
+import { nestHelpers, setUpNest, startNest } from './nest.js'
 
 /** The adapter options the suite sets (the same names in every adapter). */
 export interface AdapterOptions {
@@ -192,12 +192,17 @@ const setUpKoa: SetUp = async (options, adapterOptions) => {
 }
 
 const startHono: StartApp = (auth, adapter) => {
-  const app = new Hono<jwtHono.JwtGateEnv>()
+  const app = new Hono<jwtHono.JwtGateEnv & { Bindings: HttpBindings }>()
+  app.use((c, next) => {
+    c.env.incoming.headers[REQUEST_ID] ??= 'conformance'
+    return next()
+  })
   const mw =
     'authenticate' in auth
       ? jwtHono.jwtAuth(auth, adapter)
       : jwtHono.jwtAuth({ ...auth, ...adapter })
   app.use(mw)
+  app.options('/me', (c) => c.body(null, 204, { 'x-preflight': 'seen' }))
   app.get('/me', (c) => c.json(body(c.get('auth'))))
   app.get('/admin', jwtHono.requireRoles('admin', 'root'), (c) => c.json({ ok: true }))
   app.get('/ops-and-audit', jwtHono.requireAllRoles('ops', 'audit'), (c) => c.json({ ok: true }))
@@ -206,15 +211,30 @@ const startHono: StartApp = (auth, adapter) => {
   return listen(server, () => mw.authenticator.close())
 }
 
+const setUpHono: SetUp = async (options, adapterOptions) => {
+  const mw = jwtHono.jwtAuth(options as never, adapterOptions as never)
+  await closeIfBuilt(options, mw.authenticator)
+}
+
 /** Every adapter and framework version the suite proves. */
 export const FRAMEWORKS: readonly Framework[] = [
   { name: 'express 5', start: startExpress(express), setUp: setUpExpress, helpers: jwtExpress },
   { name: 'express 4', start: startExpress(express4), setUp: setUpExpress, helpers: jwtExpress },
   { name: 'fastify 5', start: startFastify, setUp: setUpFastify, helpers: jwtFastify },
   { name: 'koa 3', start: startKoa, setUp: setUpKoa, helpers: jwtKoa },
-  { name: 'hono 4', start: startHono },
-  { name: 'nestjs 11 (express)', start: startNest('express') },
-  { name: 'nestjs 11 (fastify)', start: startNest('fastify') },
+  { name: 'hono 4', start: startHono, setUp: setUpHono, helpers: jwtHono },
+  {
+    name: 'nestjs 11 (express)',
+    start: startNest('express'),
+    setUp: setUpNest('express'),
+    helpers: nestHelpers,
+  },
+  {
+    name: 'nestjs 11 (fastify)',
+    start: startNest('fastify'),
+    setUp: setUpNest('fastify'),
+    helpers: nestHelpers,
+  },
 ]
 
 /** The frameworks that run the second-wave cases. */

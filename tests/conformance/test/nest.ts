@@ -4,10 +4,12 @@ import 'reflect-metadata'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AllRoles, Auth, JwtGateModule, Roles, type Principal } from '@jwtgate/nestjs'
-import { Controller, Get, Module } from '@nestjs/common'
+import { Controller, Get, Header, HttpCode, Module, Options, Post } from '@nestjs/common'
+import type { Authenticator } from '@jwtgate/core'
+import type { DynamicModule } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import type { StartApp } from './frameworks.js'
+import { REQUEST_ID, type SetUp, type StartApp } from './frameworks.js'
 
 @Controller()
 class Routes {
@@ -32,25 +34,56 @@ class Routes {
   health() {
     return { ok: true }
   }
+
+  // Nest routes before its guards run: without this route a POST would be a 404, not a 401.
+  @Post('health')
+  postHealth() {
+    return { ok: true }
+  }
+
+  @Options('me')
+  @HttpCode(204)
+  @Header('x-preflight', 'seen')
+  preflight() {
+    return undefined
+  }
+}
+
+/** Nest's route helpers are decorators: `@Roles` (any of) and `@AllRoles` (all of). */
+export const nestHelpers = { requireRoles: Roles, requireAllRoles: AllRoles }
+
+async function create(platform: 'express' | 'fastify', jwtgate: DynamicModule) {
+  @Module({ imports: [jwtgate], controllers: [Routes] })
+  class AppModule {}
+  const options = { logger: false as const, abortOnError: false }
+  return platform === 'fastify'
+    ? NestFactory.create(AppModule, new FastifyAdapter(), options)
+    : NestFactory.create(AppModule, options)
+}
+
+/** Nest takes one object (`forRoot`): an authenticator goes in as `authenticator`. */
+const forRoot = (auth: object, adapter: object = {}) =>
+  JwtGateModule.forRoot(
+    'authenticate' in auth
+      ? { authenticator: auth as Authenticator, ...adapter }
+      : { ...auth, ...adapter },
+  )
+
+export function setUpNest(platform: 'express' | 'fastify'): SetUp {
+  return async (options, adapterOptions) => {
+    const app = await create(platform, forRoot(options, adapterOptions))
+    await app.close()
+  }
 }
 
 export function startNest(platform: 'express' | 'fastify'): StartApp {
   return async (auth, adapter) => {
     const shared = 'authenticate' in auth
-    @Module({
-      imports: [
-        JwtGateModule.forRoot(
-          shared ? { authenticator: auth, ...adapter } : { ...auth, ...adapter },
-        ),
-      ],
-      controllers: [Routes],
+    const app = await create(platform, forRoot(auth, adapter))
+    app.use((req: { headers: Record<string, unknown> }, _res: unknown, next: () => void) => {
+      req.headers[REQUEST_ID] ??= 'conformance'
+      next()
     })
-    class AppModule {}
-    const options = { logger: false as const, abortOnError: false }
-    const app =
-      platform === 'fastify'
-        ? await NestFactory.create(AppModule, new FastifyAdapter(), options)
-        : await NestFactory.create(AppModule, options)
     await app.listen(0, '127.0.0.1')
     const server = app.getHttpServer() as Server
     return {

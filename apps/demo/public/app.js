@@ -1,7 +1,25 @@
 // The demo page: plain ES modules, no build step. Tokens stay in this page's memory only.
-const idp = document.querySelector('meta[name="idp-origin"]').content
+// The identity providers: [{ name, label, issuer, audience, trusted }], the demo's own first.
+const issuers = JSON.parse(document.getElementById('demo-config').textContent)
+const idp = issuers[0].issuer
 const $ = (id) => document.getElementById(id)
 const state = { token: '', previous: '', exp: 0 }
+const selected = () => issuers.find((i) => i.name === $('issuer').value) ?? issuers[0]
+const issuerOf = (token) => {
+  try {
+    const iss = JSON.parse(b64urlDecode(token.split('.')[1])).iss
+    return (
+      issuers.find((i) => i.issuer === iss) ?? { name: '', label: 'an unknown issuer', issuer: iss }
+    )
+  } catch {
+    return undefined
+  }
+}
+const describe = (i) =>
+  i === undefined
+    ? '—'
+    : `${i.label} (${i.issuer})` +
+      (i.name ? (i.trusted ? ', trusted by the API' : ', not trusted by the API') : '')
 
 const b64urlDecode = (s) => {
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
@@ -29,6 +47,9 @@ function showToken(token, note) {
   }
   $('token-state').dataset.note = note
   $('token-state').textContent = note
+  const from = issuerOf(token)
+  $('token-issuer').textContent = describe(from)
+  $('token-issuer').className = from?.name ? (from.trusted ? 'trusted' : 'untrusted') : ''
   tick()
 }
 
@@ -43,30 +64,33 @@ function tick() {
 
 async function getToken() {
   const roles = ['reader', 'admin', 'ops'].filter((r) => $(`role-${r}`).checked)
-  const res = await fetch(`${idp}/token`, {
+  const from = selected()
+  const audience = $('audience').value === 'api' ? from.audience : $('audience').value
+  const res = await fetch(`${from.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       user: $('user').value,
       roles,
-      audience: $('audience').value,
+      audience,
       lifetimeSeconds: Number($('lifetime').value),
     }),
   })
   const body = await res.json()
-  if (!res.ok) return showResult(res, body)
+  if (!res.ok) return showResult(res, body, undefined)
   if (state.token) {
     state.previous = state.token
     $('use-previous').disabled = false
   }
-  showToken(body.access_token, 'Signed by the identity provider.')
+  showToken(body.access_token, `Signed by the ${from.label}.`)
 }
 
 function tamper() {
   if (!state.token) return
   const [h, p, s] = state.token.split('.')
   const claims = JSON.parse(b64urlDecode(p))
-  claims.roles = [...new Set([...(claims.roles ?? []), 'admin'])]
+  const key = Array.isArray(claims.groups) ? 'groups' : 'roles' // the partner IdP's roles claim
+  claims[key] = [...new Set([...(claims[key] ?? []), 'admin'])]
   showToken(
     `${h}.${b64urlEncode(JSON.stringify(claims))}.${s}`,
     'Tampered: admin role added, signature kept.',
@@ -80,18 +104,28 @@ function usePrevious() {
   state.previous = current
 }
 
-function showResult(res, body) {
+function showResult(res, body, from) {
+  $('result-issuer').textContent = from === undefined ? '— (no token)' : describe(from)
+  $('result-code').textContent = body?.error ?? '—'
+  $('result-message').textContent = body?.message ?? '—'
+  $('result-challenge').textContent = res.headers.get('www-authenticate') ?? '—'
+  $('result-body').textContent = pretty(body)
+  // The status last: the browser test waits for it.
   const badge = $('result-status')
   badge.textContent = String(res.status)
   badge.className = `badge s${String(res.status)[0]}xx`
-  $('result-challenge').textContent = res.headers.get('www-authenticate') ?? '—'
-  $('result-body').textContent = pretty(body)
+  if (from?.name) {
+    const cell = document.querySelector(`#issuers tr[data-issuer="${from.name}"] .answer`)
+    cell.textContent = `${res.status}${body?.error ? ` ${body.error}` : ''}`
+    cell.className = `answer badge s${String(res.status)[0]}xx`
+  }
 }
 
 async function call(path, withToken = true) {
-  const headers = withToken && state.token ? { authorization: `Bearer ${state.token}` } : {}
+  const token = withToken ? state.token : ''
+  const headers = token ? { authorization: `Bearer ${token}` } : {}
   const res = await fetch(path, { headers })
-  showResult(res, await res.json())
+  showResult(res, await res.json(), token ? issuerOf(token) : undefined)
   await refreshKeys()
 }
 
@@ -104,17 +138,51 @@ async function refreshKeys() {
   const stats = await (await fetch('/api/keys')).json()
   $('framework').textContent = stats.framework
   const when = (t) => (t ? new Date(t).toLocaleTimeString() : '—')
-  $('api-keys').textContent = pretty({
-    kids: stats.kids,
-    fetches: stats.fetches,
-    notModified: stats.notModified,
-    failures: stats.failures,
-    rateLimited: stats.rateLimited,
-    lastRefresh: when(stats.lastRefreshAt),
-    nextRefresh: when(stats.nextRefreshAt),
-  })
+  $('api-keys').textContent = pretty(
+    Object.fromEntries(
+      stats.issuers.map((s) => [
+        s.name,
+        {
+          kids: s.kids,
+          fetches: s.fetches,
+          notModified: s.notModified,
+          failures: s.failures,
+          rateLimited: s.rateLimited,
+          lastRefresh: when(s.lastRefreshAt),
+          nextRefresh: when(s.nextRefreshAt),
+        },
+      ]),
+    ),
+  )
 }
 
+function showIssuers() {
+  for (const i of issuers) {
+    $('issuer').append(new Option(`${i.label}${i.trusted ? '' : ' (not trusted)'}`, i.name))
+    const row = document.createElement('tr')
+    row.dataset.issuer = i.name
+    const cells = [i.label, i.audience, i.trusted ? 'yes' : 'no', '—'].map((text) => {
+      const td = document.createElement('td')
+      td.textContent = text
+      return td
+    })
+    const url = document.createElement('code')
+    url.textContent = i.issuer
+    cells[0].append(document.createElement('br'), url)
+    cells[2].className = i.trusted ? 'trusted' : 'untrusted'
+    const answer = document.createElement('span')
+    answer.className = 'answer'
+    cells[3].replaceChildren(answer)
+    answer.textContent = '—'
+    row.append(...cells)
+    $('issuers').tBodies[0].append(row)
+  }
+  const audience = () => ($('audience-api').textContent = `${selected().audience} (the API's)`)
+  $('issuer').addEventListener('change', audience)
+  audience()
+}
+
+showIssuers()
 $('idp-url').textContent = idp
 $('get-token').addEventListener('click', getToken)
 $('tamper').addEventListener('click', tamper)

@@ -1,5 +1,6 @@
 // The protected API, on the framework of your choice, configured exactly as a user would: one
-// authenticator from `openidConnectUrl`, shared by every request, handed to the adapter.
+// authenticator trusting two issuers (`issuers`, each found through its discovery document),
+// shared by every request, handed to the adapter.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -19,21 +20,41 @@ export const FRAMEWORKS = ['fastify', 'express', 'koa', 'hono', 'nestjs'] as con
 /** One of {@link FRAMEWORKS}. */
 export type Framework = (typeof FRAMEWORKS)[number]
 
-/** The audience the demo API accepts. */
+/** The audience the demo API accepts from its own identity provider. */
 export const AUDIENCE = 'jwtgate-demo-api'
+/** The audience the partner's identity provider gives the demo API (its own name for it). */
+export const PARTNER_AUDIENCE = 'api://jwtgate-demo'
+
+/** An identity provider the page knows about; the API trusts it only when `trusted`. */
+export interface PageIssuer {
+  /** Short name: `main`, `partner`, `untrusted`. */
+  name: string
+  /** What the page calls it. */
+  label: string
+  /** The issuer (`iss`), also its base URL (token endpoint, key management). */
+  issuer: string
+  /** The audience it writes for the demo API. */
+  audience: string
+  /** Its roles claim. */
+  rolesClaim: string
+  /** Whether the API's `issuers` lists it. */
+  trusted: boolean
+  /** Its discovery document. */
+  discoveryUrl: string
+}
 
 /** Options of {@link startApi}. */
 export interface ApiOptions {
   framework: Framework
   /** 0 for any. */
   port: number
-  /** The IdP's discovery document. */
-  openidConnectUrl: string
-  /** The IdP's issuer, required in `iss` and checked against the discovery document. */
-  issuer: string
-  /** Shown in the page's URL hints and allowed by its Content-Security-Policy. */
-  idpOrigin: string
-  /** Receives the key set's and authenticator's events (for the console log). */
+  /**
+   * Every identity provider the page can get a token from. The API trusts those marked
+   * `trusted` (through their discovery documents, with their own audience and roles claim); the
+   * others are only allowed by the page's Content-Security-Policy.
+   */
+  issuers: readonly PageIssuer[]
+  /** Receives the key sets' and authenticator's events (for the console log). */
   onEvent?: (event: AuthEvent) => void
 }
 
@@ -55,35 +76,62 @@ const SKIP = ['/', '/index.html', '/app.js', '/style.css', '/favicon.ico', '/api
 /**
  * Starts the API on 127.0.0.1.
  *
- * @param options - framework, port and IdP
+ * @param options - framework, port and identity providers
  */
 export async function startApi(options: ApiOptions): Promise<ApiServer> {
+  const trusted = options.issuers.filter((i) => i.trusted)
   const authenticator = createAuthenticator({
-    openidConnectUrl: options.openidConnectUrl,
-    requiredIssuer: options.issuer,
+    // Defaults for every issuer; an entry overrides what differs.
     requiredAudience: AUDIENCE,
     rolesKey: 'roles',
     // The page lets tokens expire in seconds; keep the leeway short so you can watch it happen.
     clockSkewToleranceSeconds: 5,
+    // A token's `iss` picks one of these by exact match; any other `iss` is issuer_mismatch,
+    // before a key is looked up or fetched.
+    issuers: trusted.map((i) => ({
+      issuer: i.issuer,
+      openidConnectUrl: i.discoveryUrl,
+      requiredAudience: i.audience,
+      rolesKey: i.rolesClaim,
+    })),
     onEvent: options.onEvent,
   })
+  // The page's configuration, as JSON in a non-executable <script> (the CSP allows no inline code).
+  const pageConfig = JSON.stringify(
+    options.issuers.map(({ name, label, issuer, audience, trusted }) => ({
+      name,
+      label,
+      issuer,
+      audience,
+      trusted,
+    })),
+  ).replaceAll('<', '\\u003c')
+  const origins = options.issuers.map((i) => new URL(i.issuer).origin)
   const assets = new Map<string, { type: string; body: string }>([
     [
       '/',
       {
         type: 'text/html; charset=utf-8',
-        body: asset('index.html').replaceAll('%IDP_ORIGIN%', options.idpOrigin),
+        body: asset('index.html').replace('%DEMO_CONFIG%', () => pageConfig),
       },
     ],
     ['/app.js', { type: 'text/javascript; charset=utf-8', body: asset('app.js') }],
     ['/style.css', { type: 'text/css; charset=utf-8', body: asset('style.css') }],
   ])
-  const csp = `default-src 'self'; connect-src 'self' ${options.idpOrigin}; img-src 'self' data:`
+  const csp = `default-src 'self'; connect-src 'self' ${origins.join(' ')}; img-src 'self' data:`
   const handlers = {
     asset: (path: string) => assets.get(path === '/index.html' ? '/' : path),
     me: (p: Principal | undefined) =>
       p && { subject: p.subject, roles: p.roles, claims: p.claims, header: p.header },
-    keys: () => ({ framework: options.framework, ...authenticator.keySet?.stats() }),
+    // One key set per trusted issuer, each with its own refresh budget.
+    keys: () => ({
+      framework: options.framework,
+      issuers: trusted.map((i) => ({
+        name: i.name,
+        issuer: i.issuer,
+        ...authenticator.keySets.get(i.issuer)?.stats(),
+      })),
+    }),
   }
   const adapterOptions = { skip: SKIP }
   let server: Server

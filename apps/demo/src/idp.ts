@@ -1,10 +1,11 @@
-// The demo's identity provider: an OIDC-style issuer built on @jwtgate/testing. Its JWKS is
+// The demo's identity providers: OIDC-style issuers built on @jwtgate/testing. Each one's JWKS is
 // served by a MockJwksServer (real HTTP, ETag, Cache-Control); this front server adds what a real
 // IdP has besides: the discovery document, a token endpoint, and key management for the demo.
+// The demo runs three of them: its own IdP, a partner's, and one the API does not trust.
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { MockJwksServer } from '@jwtgate/testing'
+import { MockJwksServer, type TestKeyAlgorithm } from '@jwtgate/testing'
 
 /** What the token endpoint accepts. */
 export interface TokenRequest {
@@ -12,10 +13,29 @@ export interface TokenRequest {
   user: string
   /** Roles, as the `roles` claim. */
   roles: string[]
-  /** `aud`; the demo API accepts only its own. */
+  /** `aud`; the demo API accepts only the one it expects from this IdP. */
   audience: string
   /** Seconds until `exp`. */
   lifetimeSeconds: number
+}
+
+/** Options of {@link startIdentityProvider}. */
+export interface IdentityProviderOptions {
+  /**
+   * Port of the issuer (0 for any).
+   * @defaultValue 0
+   */
+  port?: number
+  /**
+   * Algorithm of its keys.
+   * @defaultValue 'ES256'
+   */
+  alg?: TestKeyAlgorithm
+  /**
+   * The claim its tokens carry roles in.
+   * @defaultValue 'roles'
+   */
+  rolesClaim?: string
 }
 
 /** A running identity provider. */
@@ -30,6 +50,8 @@ export interface IdentityProvider {
   readonly tokenUrl: string
   /** The key server, for request counts and faults. */
   readonly keys: MockJwksServer
+  /** Discovery documents served so far. */
+  discoveryRequests(): number
   /** Mints a token, as the token endpoint does. */
   mint(request: TokenRequest): Promise<string>
   /** Stops both servers. */
@@ -40,11 +62,15 @@ const MAX_BODY = 4096
 const LIFETIMES = { min: 5, max: 86_400 }
 
 /**
- * Starts the identity provider on 127.0.0.1.
+ * Starts an identity provider on 127.0.0.1.
  *
- * @param port - port of the issuer (0 for any)
+ * @param options - port, key algorithm and roles claim
  */
-export async function startIdentityProvider(port = 0): Promise<IdentityProvider> {
+export async function startIdentityProvider(
+  options: IdentityProviderOptions = {},
+): Promise<IdentityProvider> {
+  const { port = 0, alg = 'ES256', rolesClaim = 'roles' } = options
+  let discoveryRequests = 0
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       send(res, 500, { error: 'server_error', message: (e as Error).message })
@@ -55,11 +81,17 @@ export async function startIdentityProvider(port = 0): Promise<IdentityProvider>
   const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
   // Keys rotate every few minutes in real IdPs; the demo uses max-age 30 s (the key set's
   // minimum) so that a retired key disappears from the API while you watch.
-  const keys = await MockJwksServer.start({ keys: ['ES256'], issuer, cacheControl: 'max-age=30' })
+  let keys: MockJwksServer
+  try {
+    keys = await MockJwksServer.start({ keys: [alg], issuer, cacheControl: 'max-age=30' })
+  } catch (e) {
+    server.close()
+    throw e
+  }
 
   const mint = (r: TokenRequest) =>
     keys.sign(
-      { sub: r.user, roles: r.roles, aud: r.audience },
+      { sub: r.user, [rolesClaim]: r.roles, aud: r.audience },
       {
         expiresIn: Math.min(Math.max(Math.round(r.lifetimeSeconds), LIFETIMES.min), LIFETIMES.max),
       },
@@ -76,11 +108,12 @@ export async function startIdentityProvider(port = 0): Promise<IdentityProvider>
       })
       res.end()
     } else if (req.method === 'GET' && path === '/.well-known/openid-configuration') {
+      discoveryRequests++
       send(res, 200, {
         issuer,
         jwks_uri: keys.jwksUri,
         token_endpoint: `${issuer}/token`,
-        id_token_signing_alg_values_supported: ['ES256'],
+        id_token_signing_alg_values_supported: [alg],
       })
     } else if (req.method === 'POST' && path === '/token') {
       const body = await readJson(req)
@@ -119,6 +152,7 @@ export async function startIdentityProvider(port = 0): Promise<IdentityProvider>
     jwksUri: keys.jwksUri,
     tokenUrl: `${issuer}/token`,
     keys,
+    discoveryRequests: () => discoveryRequests,
     mint,
     async close() {
       server.closeAllConnections()

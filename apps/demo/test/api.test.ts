@@ -1,6 +1,6 @@
 // The demo's API over real HTTP, on each framework: the same answers everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FRAMEWORKS } from '../src/api.js'
+import { AUDIENCE, FRAMEWORKS, PARTNER_AUDIENCE } from '../src/api.js'
 import { startDemo, type Demo } from '../src/demo.js'
 
 const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } })
@@ -16,9 +16,28 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     const page = await fetch(`${demo.url}/`)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toMatch(/^text\/html/)
-    expect(page.headers.get('content-security-policy')).toContain(demo.idpUrl)
+    const csp = page.headers.get('content-security-policy') ?? ''
+    const { main, partner, untrusted } = demo.issuers
+    for (const i of [main, partner, untrusted]) expect(csp).toContain(i.issuer)
     const html = await page.text()
-    expect(html).toContain(`content="${demo.idpUrl}"`)
+    const config = /<script type="application\/json" id="demo-config">([^<]*)<\/script>/.exec(html)
+    expect(JSON.parse(config?.[1] ?? 'null')).toEqual([
+      { name: 'main', label: 'Demo IdP', issuer: main.issuer, audience: AUDIENCE, trusted: true },
+      {
+        name: 'partner',
+        label: 'Partner IdP',
+        issuer: partner.issuer,
+        audience: PARTNER_AUDIENCE,
+        trusted: true,
+      },
+      {
+        name: 'untrusted',
+        label: 'Unknown IdP',
+        issuer: untrusted.issuer,
+        audience: AUDIENCE,
+        trusted: false,
+      },
+    ])
     expect((await fetch(`${demo.url}/app.js`)).headers.get('content-type')).toMatch(/javascript/)
     expect((await fetch(`${demo.url}/style.css`)).status).toBe(200)
     expect((await fetch(`${demo.url}/nope`)).status).toBe(401) // not skipped: auth first
@@ -78,19 +97,83 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect([a.status, b.status]).toEqual([200, 200])
     expect(demo.jwksRequests()).toBe(before + 1)
     expect((await fetch(`${demo.url}/api/me`, bearer(old))).status).toBe(200)
-    const keys = (await (await fetch(`${demo.url}/api/keys`)).json()) as { kids: string[] }
-    expect(keys.kids).toContain(kid)
+    const keys = (await (await fetch(`${demo.url}/api/keys`)).json()) as {
+      issuers: { name: string; kids: string[] }[]
+    }
+    expect(keys.issuers.find((i) => i.name === 'main')?.kids).toContain(kid)
   })
 
-  it('GET /api/keys: key-set stats without a token', async () => {
+  it('GET /api/keys: one key set per trusted issuer, without a token', async () => {
     const res = await fetch(`${demo.url}/api/keys`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({
-      framework,
+    const stats = {
       fetches: expect.any(Number) as number,
-      kids: expect.any(Array) as unknown[],
+      kids: expect.arrayContaining([expect.any(String)]) as unknown[],
       lastRefreshAt: expect.any(Number) as number,
+    }
+    const body = (await res.json()) as { issuers: unknown[] }
+    expect(body).toMatchObject({
+      framework,
+      issuers: [
+        { name: 'main', issuer: demo.issuers.main.issuer, ...stats },
+        { name: 'partner', issuer: demo.issuers.partner.issuer, ...stats },
+      ],
     })
+    expect(body.issuers).toHaveLength(2)
+  })
+
+  it('a partner token: 200, its roles read from its own claim (groups)', async () => {
+    const { partner } = demo.issuers
+    const token = await partner.mint('pat', ['reader'])
+    const res = await fetch(`${demo.url}/api/me`, bearer(token))
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { subject: string; roles: string[]; claims: object }
+    expect(body).toMatchObject({ subject: 'pat', roles: ['reader'] })
+    expect(body.claims).toMatchObject({ iss: partner.issuer, aud: PARTNER_AUDIENCE })
+    expect(body.claims).toMatchObject({ groups: ['reader'] })
+    const admin = await fetch(`${demo.url}/api/admin`, bearer(await partner.mint('pam', ['admin'])))
+    expect(admin.status).toBe(200)
+    expect(await admin.json()).toEqual({ ok: true, message: 'welcome, pam' })
+  })
+
+  it("per-issuer audience: each issuer's token with the other's audience is 401 audience_mismatch", async () => {
+    const { main, partner } = demo.issuers
+    const mint = (idp: typeof main, audience: string) =>
+      fetch(idp.tokenUrl, {
+        method: 'POST',
+        body: JSON.stringify({ user: 'pat', roles: [], audience, lifetimeSeconds: 60 }),
+      }).then(async (r) => ((await r.json()) as { access_token: string }).access_token)
+    for (const token of [await mint(partner, AUDIENCE), await mint(main, PARTNER_AUDIENCE)]) {
+      const res = await fetch(`${demo.url}/api/me`, bearer(token))
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({
+        error: 'audience_mismatch',
+        message: 'The token audience is not accepted',
+      })
+    }
+  })
+
+  it('a token from an issuer the API does not trust: 401 issuer_mismatch, and no request reaches that issuer', async () => {
+    const { untrusted } = demo.issuers
+    // The untrusted IdP is a working IdP: its discovery document is fine, and its token carries
+    // the API's audience and an admin role. Only the issuer is wrong.
+    const token = await untrusted.mint('mallory', ['admin'])
+    const discovery = untrusted.discoveryRequests()
+    const jwks = untrusted.jwksRequests()
+    expect([discovery, jwks]).toEqual([0, 0])
+    for (const path of ['/api/me', '/api/admin']) {
+      const res = await fetch(`${demo.url}${path}`, bearer(token))
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({
+        error: 'issuer_mismatch',
+        message: 'The token issuer is not accepted',
+      })
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer realm="jwtgate", error="invalid_token", error_description="The token issuer is not accepted"',
+      )
+    }
+    expect(untrusted.discoveryRequests()).toBe(0)
+    expect(untrusted.jwksRequests()).toBe(0)
   })
 })
 
@@ -101,14 +184,24 @@ describe('identity provider', () => {
   })
   afterAll(() => demo.close())
 
-  it('publishes OIDC discovery pointing at its JWKS and token endpoint', async () => {
-    const doc = await (await fetch(demo.discoveryUrl)).json()
-    expect(doc).toEqual({
-      issuer: demo.idpUrl,
-      jwks_uri: demo.jwksUri,
-      token_endpoint: demo.tokenUrl,
-      id_token_signing_alg_values_supported: ['ES256'],
-    })
+  it('each IdP publishes OIDC discovery pointing at its JWKS and token endpoint', async () => {
+    const { main, partner, untrusted } = demo.issuers
+    expect(main.issuer).toBe(demo.idpUrl)
+    const algs = [
+      [main, 'ES256'],
+      [partner, 'RS256'],
+      [untrusted, 'ES256'],
+    ] as const
+    for (const [idp, alg] of algs) {
+      const doc = await (await fetch(idp.discoveryUrl)).json()
+      expect(doc).toEqual({
+        issuer: idp.issuer,
+        jwks_uri: idp.jwksUri,
+        token_endpoint: idp.tokenUrl,
+        id_token_signing_alg_values_supported: [alg],
+      })
+    }
+    expect(new Set([main.issuer, partner.issuer, untrusted.issuer]).size).toBe(3)
   })
 
   it('the token endpoint rejects malformed requests with 400', async () => {

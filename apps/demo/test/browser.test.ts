@@ -136,6 +136,61 @@ describe.skipIf(!hasChromium).each(FRAMEWORKS)('demo page in Chromium, API on %s
     expect(await page.textContent('#token-header')).toContain(oldKid.kid)
     await reset()
     expect((await click('#call-me', '200')).body).toMatchObject({ subject: 'alice' })
+  })
+
+  const tokenFrom = async (issuer: 'main' | 'partner' | 'untrusted', label: string) => {
+    await page.selectOption('#issuer', issuer)
+    await page.click('#get-token')
+    await page.waitForFunction(
+      (text) => document.getElementById('token-state')?.textContent?.startsWith(text),
+      `Signed by the ${label}.`,
+    )
+  }
+  const answer = (issuer: string) =>
+    page.textContent(`#issuers tr[data-issuer="${issuer}"] .answer`)
+
+  it('a partner token (its own audience, roles in groups) → /api/me 200', async () => {
+    const { partner } = demo.issuers
+    await tokenFrom('partner', 'Partner IdP')
+    expect(await page.textContent('#token-issuer')).toBe(
+      `Partner IdP (${partner.issuer}), trusted by the API`,
+    )
+    const claims = JSON.parse((await page.textContent('#token-claims')) ?? '{}') as object
+    expect(claims).toMatchObject({ iss: partner.issuer, aud: partner.audience, groups: ['reader'] })
+    expect(await page.textContent('#token-header')).toContain('"RS256"')
+    await reset()
+    const me = await click('#call-me', '200')
+    expect(me.body).toMatchObject({ subject: 'alice', roles: ['reader'] })
+    expect(await page.textContent('#result-issuer')).toBe(
+      `Partner IdP (${partner.issuer}), trusted by the API`,
+    )
+    expect(await page.textContent('#result-code')).toBe('—')
+    expect(await answer('partner')).toBe('200')
+  })
+
+  it('a token from the unknown IdP → 401 issuer_mismatch, and the API never calls that IdP', async () => {
+    const { untrusted } = demo.issuers
+    await tokenFrom('untrusted', 'Unknown IdP')
+    expect(await page.textContent('#token-issuer')).toBe(
+      `Unknown IdP (${untrusted.issuer}), not trusted by the API`,
+    )
+    await reset()
+    const refused = await click('#call-me', '401')
+    expect(refused.body).toEqual({
+      error: 'issuer_mismatch',
+      message: 'The token issuer is not accepted',
+    })
+    expect(refused.challenge).toBe(
+      'Bearer realm="jwtgate", error="invalid_token", error_description="The token issuer is not accepted"',
+    )
+    expect(await page.textContent('#result-issuer')).toBe(
+      `Unknown IdP (${untrusted.issuer}), not trusted by the API`,
+    )
+    expect(await page.textContent('#result-code')).toBe('issuer_mismatch')
+    expect(await page.textContent('#result-message')).toBe('The token issuer is not accepted')
+    expect(await answer('untrusted')).toBe('401 issuer_mismatch')
+    expect(await answer('partner')).toBe('200')
+    expect([untrusted.discoveryRequests(), untrusted.jwksRequests()]).toEqual([0, 0])
 
     mkdirSync(OUT, { recursive: true })
     await page.screenshot({ path: new URL(`demo-${framework}.png`, OUT).pathname, fullPage: true })

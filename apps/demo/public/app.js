@@ -4,6 +4,10 @@ const issuers = JSON.parse(document.getElementById('demo-config').textContent)
 const idp = issuers[0].issuer
 const $ = (id) => document.getElementById(id)
 const state = { token: '', previous: '', exp: 0 }
+// `forged`: the untrusted IdP signs a token whose `iss` names the demo's own IdP.
+const FORGED = 'forged'
+const untrusted = issuers.find((i) => !i.trusted)
+const forgedTokens = new Set()
 const selected = () => issuers.find((i) => i.name === $('issuer').value) ?? issuers[0]
 const issuerOf = (token) => {
   try {
@@ -48,8 +52,10 @@ function showToken(token, note) {
   $('token-state').dataset.note = note
   $('token-state').textContent = note
   const from = issuerOf(token)
-  $('token-issuer').textContent = describe(from)
-  $('token-issuer').className = from?.name ? (from.trusted ? 'trusted' : 'untrusted') : ''
+  const forged = forgedTokens.has(token)
+  $('token-issuer').textContent =
+    describe(from) + (forged ? ' (claimed: the API checks it against that issuer’s keys)' : '')
+  $('token-issuer').className = from?.name && from.trusted && !forged ? 'trusted' : 'untrusted'
   tick()
 }
 
@@ -64,8 +70,10 @@ function tick() {
 
 async function getToken() {
   const roles = ['reader', 'admin', 'ops'].filter((r) => $(`role-${r}`).checked)
-  const from = selected()
-  const audience = $('audience').value === 'api' ? from.audience : $('audience').value
+  const claimed = selected()
+  const forged = $('issuer').value === FORGED
+  const from = forged ? untrusted : claimed
+  const audience = $('audience').value === 'api' ? claimed.audience : $('audience').value
   const res = await fetch(`${from.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -74,6 +82,7 @@ async function getToken() {
       roles,
       audience,
       lifetimeSeconds: Number($('lifetime').value),
+      ...(forged ? { claimIssuer: claimed.issuer } : {}),
     }),
   })
   const body = await res.json()
@@ -82,7 +91,13 @@ async function getToken() {
     state.previous = state.token
     $('use-previous').disabled = false
   }
-  showToken(body.access_token, `Signed by the ${from.label}.`)
+  if (forged) forgedTokens.add(body.access_token)
+  showToken(
+    body.access_token,
+    forged
+      ? `Signed by the ${from.label}, claiming to be the ${claimed.label}.`
+      : `Signed by the ${from.label}.`,
+  )
 }
 
 function tamper() {
@@ -104,7 +119,7 @@ function usePrevious() {
   state.previous = current
 }
 
-function showResult(res, body, from) {
+function showResult(res, body, from, token) {
   $('result-issuer').textContent = from === undefined ? '— (no token)' : describe(from)
   $('result-code').textContent = body?.error ?? '—'
   $('result-message').textContent = body?.message ?? '—'
@@ -114,7 +129,8 @@ function showResult(res, body, from) {
   const badge = $('result-status')
   badge.textContent = String(res.status)
   badge.className = `badge s${String(res.status)[0]}xx`
-  if (from?.name) {
+  // The issuers table keeps the answer to each issuer's own tokens (not forged ones).
+  if (from?.name && !forgedTokens.has(token)) {
     const cell = document.querySelector(`#issuers tr[data-issuer="${from.name}"] .answer`)
     cell.textContent = `${res.status}${body?.error ? ` ${body.error}` : ''}`
     cell.className = `answer badge s${String(res.status)[0]}xx`
@@ -125,7 +141,7 @@ async function call(path, withToken = true) {
   const token = withToken ? state.token : ''
   const headers = token ? { authorization: `Bearer ${token}` } : {}
   const res = await fetch(path, { headers })
-  showResult(res, await res.json(), token ? issuerOf(token) : undefined)
+  showResult(res, await res.json(), token ? issuerOf(token) : undefined, token)
   await refreshKeys()
 }
 
@@ -177,6 +193,9 @@ function showIssuers() {
     row.append(...cells)
     $('issuers').tBodies[0].append(row)
   }
+  $('issuer').append(
+    new Option(`${untrusted.label}, claiming to be the ${issuers[0].label}`, FORGED),
+  )
   const audience = () => ($('audience-api').textContent = `${selected().audience} (the API's)`)
   $('issuer').addEventListener('change', audience)
   audience()

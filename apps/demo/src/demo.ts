@@ -33,6 +33,10 @@ export interface DemoIssuer {
   readonly trusted: boolean
   /** Mints a token for the demo API as its token endpoint does. */
   readonly mint: (user: string, roles: string[], lifetimeSeconds?: number) => Promise<string>
+  /**
+   * Mints a token claiming another issuer's `iss` (the untrusted IdP only; the others refuse).
+   */
+  readonly mintClaiming: (iss: string, user: string, roles: string[]) => Promise<string>
   /** Rotates its signing key; resolves the new kid. */
   readonly rotate: () => Promise<string>
   /** JWKS requests it has served. */
@@ -73,6 +77,7 @@ interface IssuerSpec {
   audience: string
   rolesClaim: string
   trusted: boolean
+  forgesIssuer: boolean
   port: number
   alg: 'ES256' | 'RS256' | 'EdDSA'
 }
@@ -88,6 +93,21 @@ function describeIssuer(spec: IssuerSpec, idp: IdentityProvider): DemoIssuer {
     trusted: spec.trusted,
     mint: (user, roles, lifetimeSeconds = 300) =>
       idp.mint({ user, roles, audience: spec.audience, lifetimeSeconds }),
+    mintClaiming: async (iss, user, roles) => {
+      const res = await fetch(idp.tokenUrl, {
+        method: 'POST',
+        body: JSON.stringify({
+          user,
+          roles,
+          audience: spec.audience,
+          lifetimeSeconds: 300,
+          claimIssuer: iss,
+        }),
+      })
+      if (!res.ok)
+        throw new Error(`${spec.name} IdP refused to claim ${iss}: ${String(res.status)}`)
+      return ((await res.json()) as { access_token: string }).access_token
+    },
     rotate: async () => (await idp.keys.rotate()).kid,
     jwksRequests: () => idp.keys.requestCount,
     discoveryRequests: () => idp.discoveryRequests(),
@@ -109,6 +129,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       audience: AUDIENCE,
       rolesClaim: 'roles',
       trusted: true,
+      forgesIssuer: false,
       port: options.idpPort ?? 0,
       alg: 'ES256',
     },
@@ -120,17 +141,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       audience: PARTNER_AUDIENCE,
       rolesClaim: 'groups',
       trusted: true,
+      forgesIssuer: false,
       port: options.partnerPort ?? 0,
       alg: 'RS256',
     },
     {
       // Anyone can run an IdP: this one writes the API's audience and the roles it likes, and
       // publishes a perfectly good discovery document and JWKS. The API never asks it for keys.
+      // It will also sign tokens claiming a trusted issuer's `iss`: those are checked against
+      // that issuer's keys, and fail.
       name: 'untrusted',
       label: 'Unknown IdP',
       audience: AUDIENCE,
       rolesClaim: 'roles',
       trusted: false,
+      forgesIssuer: true,
       port: options.untrustedPort ?? 0,
       alg: 'ES256',
     },
@@ -139,8 +164,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const closeIdps = () => Promise.all(started.map(({ idp }) => idp.close()))
   try {
     for (const spec of specs) {
-      const { port, alg, rolesClaim } = spec
-      started.push({ spec, idp: await startIdentityProvider({ port, alg, rolesClaim }) })
+      const { port, alg, rolesClaim, forgesIssuer } = spec
+      started.push({
+        spec,
+        idp: await startIdentityProvider({ port, alg, rolesClaim, forgesIssuer }),
+      })
     }
     const demoIssuers = started.map(({ spec, idp }) => describeIssuer(spec, idp))
     const byName = (name: IssuerSpec['name']) => {

@@ -17,6 +17,11 @@ export interface TokenRequest {
   audience: string
   /** Seconds until `exp`. */
   lifetimeSeconds: number
+  /**
+   * The `iss` to claim instead of its own: only an IdP started with `forgesIssuer` writes it
+   * (an attacker's IdP can sign any claims it likes).
+   */
+  claimIssuer?: string
 }
 
 /** Options of {@link startIdentityProvider}. */
@@ -36,6 +41,11 @@ export interface IdentityProviderOptions {
    * @defaultValue 'roles'
    */
   rolesClaim?: string
+  /**
+   * Honour `claimIssuer` in token requests (the untrusted IdP does; the others answer 400).
+   * @defaultValue false
+   */
+  forgesIssuer?: boolean
 }
 
 /** A running identity provider. */
@@ -69,7 +79,7 @@ const LIFETIMES = { min: 5, max: 86_400 }
 export async function startIdentityProvider(
   options: IdentityProviderOptions = {},
 ): Promise<IdentityProvider> {
-  const { port = 0, alg = 'ES256', rolesClaim = 'roles' } = options
+  const { port = 0, alg = 'ES256', rolesClaim = 'roles', forgesIssuer = false } = options
   let discoveryRequests = 0
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -91,7 +101,12 @@ export async function startIdentityProvider(
 
   const mint = (r: TokenRequest) =>
     keys.sign(
-      { sub: r.user, [rolesClaim]: r.roles, aud: r.audience },
+      {
+        ...(r.claimIssuer === undefined ? {} : { iss: r.claimIssuer }),
+        sub: r.user,
+        [rolesClaim]: r.roles,
+        aud: r.audience,
+      },
       {
         expiresIn: Math.min(Math.max(Math.round(r.lifetimeSeconds), LIFETIMES.min), LIFETIMES.max),
       },
@@ -118,10 +133,12 @@ export async function startIdentityProvider(
     } else if (req.method === 'POST' && path === '/token') {
       const body = await readJson(req)
       const request = parseTokenRequest(body)
-      if (request === undefined) {
+      if (request === undefined || (request.claimIssuer !== undefined && !forgesIssuer)) {
         send(res, 400, {
           error: 'invalid_request',
-          message: 'user, roles, audience, lifetimeSeconds',
+          message: forgesIssuer
+            ? 'user, roles, audience, lifetimeSeconds, and optionally claimIssuer'
+            : 'user, roles, audience, lifetimeSeconds',
         })
         return
       }
@@ -185,10 +202,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function parseTokenRequest(body: unknown): TokenRequest | undefined {
   if (typeof body !== 'object' || body === null) return undefined
-  const { user, roles, audience, lifetimeSeconds } = body as Record<string, unknown>
+  const { user, roles, audience, lifetimeSeconds, claimIssuer } = body as Record<string, unknown>
   if (typeof user !== 'string' || user === '' || user.length > 64) return undefined
   if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return undefined
   if (typeof audience !== 'string' || typeof lifetimeSeconds !== 'number') return undefined
   if (!Number.isFinite(lifetimeSeconds)) return undefined
-  return { user, roles: roles, audience, lifetimeSeconds }
+  if (claimIssuer === undefined) return { user, roles, audience, lifetimeSeconds }
+  if (typeof claimIssuer !== 'string' || claimIssuer === '' || claimIssuer.length > 200) {
+    return undefined
+  }
+  return { user, roles, audience, lifetimeSeconds, claimIssuer }
 }

@@ -175,6 +175,24 @@ describe.each(FRAMEWORKS)('demo API on %s', (framework) => {
     expect(untrusted.discoveryRequests()).toBe(0)
     expect(untrusted.jwksRequests()).toBe(0)
   })
+
+  it("the unknown IdP's key behind a trusted iss: checked against that issuer's keys, refused", async () => {
+    const { main, partner, untrusted } = demo.issuers
+    const cases = [
+      [main, 'key_not_found', 'No key matches the token'],
+      [partner, 'key_not_found', 'No key matches the token'],
+    ] as const
+    for (const [trusted, code, message] of cases) {
+      const token = await untrusted.mintClaiming(trusted.issuer, 'mallory', ['admin'])
+      const before = trusted.jwksRequests()
+      const res = await fetch(`${demo.url}/api/admin`, bearer(token))
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({ error: code, message })
+      // The unknown kid costs one refresh of the claimed issuer's own key set, nothing more.
+      expect(trusted.jwksRequests()).toBe(before + 1)
+    }
+    expect([untrusted.discoveryRequests(), untrusted.jwksRequests()]).toEqual([0, 0])
+  })
 })
 
 describe('identity provider', () => {
@@ -209,6 +227,18 @@ describe('identity provider', () => {
       const res = await fetch(demo.tokenUrl, { method: 'POST', body })
       expect(res.status).toBe(400)
     }
+  })
+
+  it('only the untrusted IdP signs tokens claiming another issuer', async () => {
+    const { main, partner, untrusted } = demo.issuers
+    for (const idp of [main, partner]) {
+      await expect(idp.mintClaiming(untrusted.issuer, 'eve', [])).rejects.toThrow(/400/)
+    }
+    const token = await untrusted.mintClaiming(main.issuer, 'eve', [])
+    const payload = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
+    ) as object
+    expect(payload).toMatchObject({ iss: main.issuer, sub: 'eve' })
   })
 
   it('answers CORS preflight for the page', async () => {

@@ -195,4 +195,27 @@ describe.skipIf(!hasChromium).each(FRAMEWORKS)('demo page in Chromium, API on %s
     mkdirSync(OUT, { recursive: true })
     await page.screenshot({ path: new URL(`demo-${framework}.png`, OUT).pathname, fullPage: true })
   })
+
+  it("the unknown IdP claiming the demo IdP's iss → 401 key_not_found (checked against the demo IdP's keys)", async () => {
+    const { main, untrusted } = demo.issuers
+    await page.selectOption('#issuer', 'forged')
+    await page.click('#get-token')
+    await page.waitForFunction(() =>
+      document
+        .getElementById('token-state')
+        ?.textContent?.startsWith('Signed by the Unknown IdP, claiming'),
+    )
+    const claims = JSON.parse((await page.textContent('#token-claims')) ?? '{}') as object
+    expect(claims).toMatchObject({ iss: main.issuer, aud: main.audience })
+    expect(await page.textContent('#token-issuer')).toBe(
+      `Demo IdP (${main.issuer}), trusted by the API (claimed: the API checks it against that issuer’s keys)`,
+    )
+    await reset()
+    const refused = await click('#call-me', '401')
+    expect(refused.body).toEqual({ error: 'key_not_found', message: 'No key matches the token' })
+    expect(await page.textContent('#result-code')).toBe('key_not_found')
+    // The issuers table keeps the demo IdP's own answer.
+    expect(await answer('main')).toBe('200')
+    expect([untrusted.discoveryRequests(), untrusted.jwksRequests()]).toEqual([0, 0])
+  })
 })

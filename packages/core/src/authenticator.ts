@@ -44,7 +44,7 @@ export const MAX_KID_LENGTH = 256
  * @returns the resolved options
  * @throws {@link ConfigError} for any invalid option, or `enabled` when the config is disabled
  */
-export function resolveOptions(input: JwtAuthOptions | Record<string, unknown>): ResolvedOptions {
+export function resolveOptions(input: JwtAuthOptions): ResolvedOptions {
   const options = normalizeConfig(input)
   if (!options.enabled) {
     throw new ConfigError('enabled', 'is false: a disabled config cannot build an authenticator')
@@ -56,7 +56,8 @@ export function resolveOptions(input: JwtAuthOptions | Record<string, unknown>):
  * Builds an authenticator that verifies with a static `signingKey` (one key or a list).
  * Keys are imported once, here; requests do no option parsing and no key import.
  *
- * @param options - options in any form {@link normalizeConfig} accepts
+ * @param options - camelCase options (a resolved config, or `fromOpenSearch` / `fromAiven` for
+ *   the other forms)
  * @returns the authenticator; share it across requests
  * @throws {@link ConfigError} for invalid options, a missing or unusable `signingKey`, or when
  *   `jwksUri` / `openidConnectUrl` is set (use `createAuthenticator` from `@jwtgate/jwks`)
@@ -69,7 +70,7 @@ export function resolveOptions(input: JwtAuthOptions | Record<string, unknown>):
  * ```
  */
 export function createStaticAuthenticator(
-  options: JwtAuthOptions | Record<string, unknown>,
+  options: JwtAuthOptions,
 ): OperableAuthenticator {
   const resolved = resolveOptions(options)
   if (resolved.issuers !== undefined) return createStaticIssuersAuthenticator(resolved)

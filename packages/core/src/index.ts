@@ -39,7 +39,24 @@ export {
   type ResolvedIssuer,
 } from './issuers.js'
 export { DEFAULTS } from './config/defaults.js'
-export { normalizeConfig, type NormalizedConfig } from './config/normalize.js'
+export {
+  fromAiven,
+  fromOpenSearch,
+  normalizeConfig,
+  type NormalizedConfig,
+} from './config/normalize.js'
+export {
+  OPTION_DEFINITIONS,
+  optionTableRows,
+  type OptionDefinition,
+  type OptionDefinitions,
+  type OptionInputs,
+  type OptionName,
+  type OptionOutputs,
+  type OptionTable,
+  type SnakeOptionInputs,
+} from './config/options.js'
+export type { OptionEntry } from './config/validators.js'
 export {
   AUTH_ERRORS,
   AuthError,
@@ -99,6 +116,8 @@ export {
 export { checkRoles, type RolesMode } from './roles.js'
 export type {
   AdvancedOptions,
+  AivenJwtConfig,
+  AivenJwtSettings,
   AuthEvent,
   AuthFailureEvent,
   AuthSuccessEvent,
@@ -112,11 +131,18 @@ export type {
   JwksRateLimitedEvent,
   JwksStaleEvent,
   KeyDescription,
+  ClaimsRule,
+  InitialJwks,
+  IssuerOptions,
+  JsonWebKeySet,
+  OpenSearchHttpAuthenticator,
+  OpenSearchJwksTlsSettings,
+  OpenSearchJwtConfig,
+  SavedJsonWebKeySet,
   Authenticator,
   AuthenticatorHealth,
   AuthRequest,
   DisabledOptions,
-  IssuerOptions,
   JwksTlsOptions,
   JwsAlgorithm,
   JwtAuthOptions,

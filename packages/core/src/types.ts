@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { AuthErrorCode } from './errors.js'
 import type { Explanation } from './explain.js'
+import type { OptionInputs, OptionOutputs, SnakeOptionInputs } from './config/options.js'
 
 /** The JWS algorithms jwtgate verifies. `none` is not among them and never will be. */
 export type JwsAlgorithm =
@@ -365,78 +366,46 @@ export interface AdvancedOptions {
 }
 
 /**
- * The options, camelCase. `normalizeConfig()` also accepts the OpenSearch snake_case block and
- * the Aiven `jwt.*` form and returns this shape with every default filled in.
+ * The options, camelCase. Every member is derived from the one option definition
+ * (`OPTION_DEFINITIONS`), so a misspelled or mistyped option does not compile.
+ * `normalizeConfig()` also accepts the OpenSearch snake_case block and the Aiven `jwt.*` form
+ * ({@link OpenSearchJwtConfig}, {@link AivenJwtConfig}; see `fromOpenSearch` / `fromAiven`).
  */
-export interface JwtAuthOptions {
-  /** `false` only from the Aiven `jwt.enabled: false` form; such a config cannot build an authenticator. */
-  enabled?: boolean
-  /** Base64 HMAC secret (≥ 32 bytes), or a PEM / base64 DER RSA, EC or Ed25519 public key or X.509 certificate; a list means any may verify. */
-  signingKey?: string | KeyObject | readonly (string | KeyObject)[]
-  /** Header holding the token; a `Bearer ` prefix (any case) is stripped. @defaultValue 'Authorization' */
-  jwtHeader?: string
-  /** Query parameter holding the token; the header wins when both are present. */
-  jwtUrlParameter?: string
-  /** Claim holding the user name; a dotted path, or a list of literal segments. @defaultValue 'sub' */
-  subjectKey?: string | readonly string[]
-  /** Claim holding roles (array, or comma-separated string); a dotted path, or a list of literal segments. */
-  rolesKey?: string | readonly string[]
-  /** The token's `aud` must contain one of these (a string is split on commas). */
-  requiredAudience?: string | readonly string[]
-  /** `iss` must equal one of these exactly. */
-  requiredIssuer?: string | readonly string[]
-  /** Leeway for exp / nbf / iat, in seconds. @defaultValue 30 */
-  clockSkewToleranceSeconds?: number
-  /** Allow-list; narrows what the keys can verify. `none` is a ConfigError. */
-  algorithms?: readonly JwsAlgorithm[]
-  /** Send `WWW-Authenticate` on 401 (and 403). @defaultValue true */
-  challenge?: boolean
-  /**
-   * The `realm` of `WWW-Authenticate` challenges: printable ASCII, without a double quote or a backslash.
-   * @defaultValue 'jwtgate'
-   */
-  realm?: string
-  /** JWKS endpoint; when set, `@jwtgate/jwks` uses it instead of `signingKey`. */
-  jwksUri?: string
-  /** OIDC discovery document; its `jwks_uri` is used. */
-  openidConnectUrl?: string
-  /** Honour Cache-Control max-age and ETag of the JWKS response. @defaultValue true */
-  cacheJwksEndpoint?: boolean
-  /** Whole-request timeout for a JWKS fetch, ms. @defaultValue 5000 */
-  jwksRequestTimeoutMs?: number
-  /** How long a request waits for a refresh already in flight, ms. @defaultValue 2500 */
-  jwksQueuedThreadTimeoutMs?: number
-  /** Rate-limit window for refreshes, ms. @defaultValue 10000 */
-  refreshRateLimitTimeWindowMs?: number
-  /** Max refreshes per window. @defaultValue 10 */
-  refreshRateLimitCount?: number
-  /** Reject a JWKS with more keys; ≤ 0 is unlimited. @defaultValue -1 */
-  maxJwksKeys?: number
-  /** Reject a larger JWKS response, without buffering past the limit; ≤ 0 is unlimited. @defaultValue 1048576 */
-  maxJwksResponseSizeBytes?: number
-  /** Follow same-origin https redirects of the JWKS / discovery endpoint (at most 3). @defaultValue false */
-  followSameOriginRedirects?: boolean
-  /** TLS settings for the JWKS and discovery requests. */
-  jwksTls?: JwksTlsOptions
-  /** Reject longer tokens before decoding. @defaultValue 16384 */
-  maxTokenBytes?: number
-  /** Reject tokens without `exp` (OpenSearch accepts them). @defaultValue false */
-  requireExp?: boolean
-  /** Verified-token cache; `false` turns it off. @defaultValue { max: 10000, ttlMs: 60000 } */
-  tokenCache?: false | Partial<TokenCacheOptions>
-  /** Allow `http://` JWKS / discovery URLs on non-loopback hosts. @defaultValue false */
-  allowInsecureJwksUri?: boolean
-  /** Receives events for logs and metrics; a listener that throws is ignored. */
-  onEvent?: (event: AuthEvent) => void
-  /**
-   * Several issuers at once: each entry names an `issuer` and its keys (`jwksUri`,
-   * `openidConnectUrl` or `signingKey`) plus any per-issuer option; top-level options are the
-   * defaults.
-   */
-  issuers?: readonly IssuerOptions[]
-  /** Test and integration hooks. */
-  advanced?: AdvancedOptions
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, for declaration merging and readable errors
+export interface JwtAuthOptions extends OptionInputs {}
+
+
+/** The output of `normalizeConfig`: every default filled in, lists normalised, frozen. */
+export interface ResolvedOptions extends OptionOutputs {
+  /** Always `true`: a disabled config resolves to {@link DisabledOptions}. */
+  readonly enabled: true
 }
+
+/**
+ * A custom claims rule (`verifyClaims`): synchronous, run once per verified token; `false` or a
+ * string (the message) rejects with claim_invalid, as does a rule that throws.
+ */
+export type ClaimsRule = (
+  claims: Readonly<Record<string, unknown>>,
+  header: Readonly<Record<string, unknown>>,
+) => boolean | string | undefined | void // eslint-disable-line @typescript-eslint/no-invalid-void-type -- a rule that returns nothing passes
+
+/** A JSON Web Key Set, `{ keys: [...] }` (RFC 7517 §5). */
+export interface JsonWebKeySet {
+  /** The keys, as JSON objects. */
+  readonly keys: readonly Readonly<Record<string, unknown>>[]
+}
+
+/** A key set saved with the time it was fetched (what a key set's `exportKeys()` returns). */
+export interface SavedJsonWebKeySet {
+  /** The keys. */
+  readonly jwks: JsonWebKeySet
+  /** When they were fetched, in milliseconds since the epoch; counts toward `maxStaleMs`. */
+  readonly fetchedAt: number
+}
+
+/** `initialJwks`: a key set to use before the first fetch. */
+export type InitialJwks = JsonWebKeySet | SavedJsonWebKeySet
 
 /**
  * One entry of `issuers`: the issuer (`iss`, matched exactly), where its keys come from and any
@@ -447,39 +416,66 @@ export interface IssuerOptions extends Omit<JwtAuthOptions, 'issuers' | 'enabled
   issuer: string
 }
 
-/** The output of `normalizeConfig`: every default filled in, lists normalised, frozen. */
-export interface ResolvedOptions {
-  readonly enabled: true
-  readonly signingKey: readonly (string | KeyObject)[] | undefined
-  readonly jwtHeader: string
-  readonly jwtUrlParameter: string | undefined
-  readonly subjectKey: string | readonly string[]
-  readonly rolesKey: string | readonly string[] | undefined
-  readonly requiredAudience: readonly string[] | undefined
-  readonly requiredIssuer: readonly string[] | undefined
-  readonly clockSkewToleranceSeconds: number
-  readonly algorithms: readonly JwsAlgorithm[] | undefined
-  readonly challenge: boolean
-  readonly realm: string
-  readonly jwksUri: string | undefined
-  readonly openidConnectUrl: string | undefined
-  readonly cacheJwksEndpoint: boolean
-  readonly jwksRequestTimeoutMs: number
-  readonly jwksQueuedThreadTimeoutMs: number
-  readonly refreshRateLimitTimeWindowMs: number
-  readonly refreshRateLimitCount: number
-  readonly maxJwksKeys: number
-  readonly maxJwksResponseSizeBytes: number
-  readonly followSameOriginRedirects: boolean
-  readonly jwksTls: Readonly<JwksTlsOptions> | undefined
-  readonly maxTokenBytes: number
-  readonly requireExp: boolean
-  readonly tokenCache: Readonly<TokenCacheOptions> | false
-  readonly allowInsecureJwksUri: boolean
-  readonly onEvent: ((event: AuthEvent) => void) | undefined
-  readonly issuers: readonly Readonly<IssuerOptions>[] | undefined
-  readonly advanced: Readonly<AdvancedOptions>
+/** OpenSearch `jwks.*` TLS settings (nested as `jwks: { … }` or flat as `jwks.enable_ssl`). */
+export interface OpenSearchJwksTlsSettings {
+  /** Use the TLS settings below. */
+  enable_ssl?: boolean | string
+  /** PEM CA certificate(s). */
+  pemtrustedcas_content?: string
+  /** File holding the PEM CA certificate(s), read at start-up. */
+  pemtrustedcas_filepath?: string
+  /** PEM client certificate. */
+  pemcert_content?: string
+  /** File holding the PEM client certificate. */
+  pemcert_filepath?: string
+  /** PEM client key. */
+  pemkey_content?: string
+  /** File holding the PEM client key. */
+  pemkey_filepath?: string
+  /** Passphrase of the client key. */
+  pemkey_password?: string
+  /** Do not verify the server certificate. */
+  trust_all?: boolean | string
+  /** Verify host names (always on). */
+  verify_hostnames?: boolean | string
+  /** Send the client certificate. */
+  enable_ssl_client_auth?: boolean | string
 }
+
+/**
+ * The OpenSearch `jwt` auth domain's `http_authenticator.config` block (snake_case; numbers and
+ * booleans may be strings, as in `opensearch.yml`). Pass it to `fromOpenSearch` or `normalizeConfig`.
+ */
+export type OpenSearchJwtConfig = Omit<SnakeOptionInputs, 'enabled'> & {
+  /** TLS settings for the JWKS and discovery requests. */
+  jwks?: OpenSearchJwksTlsSettings
+} & {
+  [K in keyof OpenSearchJwksTlsSettings as `jwks.${K}`]?: OpenSearchJwksTlsSettings[K]
+}
+
+/** The whole OpenSearch `http_authenticator` block: `{ type, challenge, config }`. */
+export interface OpenSearchHttpAuthenticator {
+  /** `jwt` (or `openid`). */
+  type?: 'jwt' | 'openid'
+  /** Send `WWW-Authenticate` on 401. */
+  challenge?: boolean | string
+  /** The settings. */
+  config: OpenSearchJwtConfig
+}
+
+/** Aiven `user_config` JWT settings, without the `jwt.` prefix. */
+export type AivenJwtSettings = SnakeOptionInputs & {
+  /** `false` disables JWT authentication; such a config cannot build an authenticator. */
+  enabled?: boolean | string
+}
+
+/** Aiven `user_config`: `{ jwt: { enabled, signing_key, … } }` or flat `jwt.*` keys. */
+export type AivenJwtConfig =
+  | {
+      /** The settings, nested. */
+      jwt: AivenJwtSettings
+    }
+  | { [K in keyof AivenJwtSettings as `jwt.${K}`]?: AivenJwtSettings[K] }
 
 /** What `normalizeConfig` returns for a disabled (Aiven `jwt.enabled: false`) config. */
 export interface DisabledOptions {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, createStaticAuthenticator } from '../src/index.js'
+import { ConfigError, createStaticAuthenticator, fromAiven } from '../src/index.js'
 import {
   bearer,
   claims,
@@ -247,7 +247,9 @@ describe('signing key errors are ConfigErrors naming the key', () => {
     expect(() => createStaticAuthenticator({ jwksUri: 'https://idp.example/jwks' })).toThrow(
       /createAuthenticator/,
     )
-    expect(() => createStaticAuthenticator({ 'jwt.enabled': false })).toThrow(ConfigError)
+    expect(() => createStaticAuthenticator(fromAiven({ 'jwt.enabled': false }))).toThrow(
+      ConfigError,
+    )
   })
 
   it('never puts key material in the message', () => {

@@ -302,6 +302,7 @@ describe('jwtAuth (fastify)', () => {
     void app.register(jwtAuth, { signingKey: 'short' })
     await expect(app.ready()).rejects.toThrow(/signingKey/)
     const app2 = Fastify()
+    // @ts-expect-error -- an unknown option does not compile, and fails at registration
     void app2.register(jwtAuth, { signingKey: key.publicKeyPem, bogusOption: 1 })
     await expect(app2.ready()).rejects.toThrow(/bogusOption/)
   })

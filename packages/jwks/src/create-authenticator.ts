@@ -78,7 +78,8 @@ function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
  * `openidConnectUrl`) when either is set, the static `signingKey` otherwise. In JWKS mode a
  * `signingKey` beside it is ignored and a `config.warning` event says so.
  *
- * @param options - options in any form `normalizeConfig` accepts
+ * @param options - camelCase options (a resolved config too; `fromOpenSearch` / `fromAiven` from
+ *   `@jwtgate/core` read the other forms)
  * @returns the authenticator; share it across requests and `close()` it on shutdown
  * @throws `ConfigError` for invalid options, or when none of `jwksUri`,
  *   `openidConnectUrl` and `signingKey` is set
@@ -93,9 +94,7 @@ function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
  * const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
  * ```
  */
-export function createAuthenticator(
-  options: JwtAuthOptions | Record<string, unknown>,
-): JwksAuthenticator {
+export function createAuthenticator(options: JwtAuthOptions): JwksAuthenticator {
   const resolved = resolveOptions(options)
   if (resolved.issuers !== undefined) return createIssuers(resolved)
   if (resolved.jwksUri === undefined && resolved.openidConnectUrl === undefined) {

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, type AuthEvent } from '@jwtgate/core'
 import { MockJwksServer, mintToken, generateTestKey } from '@jwtgate/testing'
-import { createAuthenticator } from '../src/index.js'
+import { createAuthenticator, fromAiven, fromOpenSearch } from '../src/index.js'
 import { bearer, closeAll, expectAuthFailure, jwksAuth } from './helpers.js'
 
 let server: MockJwksServer
@@ -89,11 +89,13 @@ describe('createAuthenticator with jwksUri', () => {
   })
 
   it('accepts the OpenSearch snake_case form', async () => {
-    const auth = createAuthenticator({
-      jwks_uri: server.jwksUri,
-      jwks_request_timeout_ms: '2000',
-      subject_key: 'email',
-    })
+    const auth = createAuthenticator(
+      fromOpenSearch({
+        jwks_uri: server.jwksUri,
+        jwks_request_timeout_ms: '2000',
+        subject_key: 'email',
+      }),
+    )
     await expect(
       auth.authenticate(bearer(await server.sign({ email: 'a@x' }))),
     ).resolves.toMatchObject({ subject: 'a@x' })
@@ -113,13 +115,15 @@ describe('createAuthenticator fallbacks', () => {
 
   it('an empty OpenSearch jwks_uri falls back to the static key', async () => {
     const key = await generateTestKey('ES256')
-    const auth = createAuthenticator({ jwks_uri: '', signing_key: key.publicKeyPem })
+    const auth = createAuthenticator(
+      fromOpenSearch({ jwks_uri: '', signing_key: key.publicKeyPem }),
+    )
     expect(auth.keySet).toBeUndefined()
   })
 
   it('ConfigError when neither a JWKS URL nor a signing key is set', () => {
     expect(() => createAuthenticator({})).toThrow(ConfigError)
-    expect(() => createAuthenticator({ 'jwt.enabled': false })).toThrow(ConfigError)
+    expect(() => createAuthenticator(fromAiven({ 'jwt.enabled': false }))).toThrow(ConfigError)
   })
 })
 

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, type AuthEvent } from '@jwtgate/core'
 import { MockJwksServer, createTlsFixtures } from '@jwtgate/testing'
-import { createAuthenticator } from '../src/index.js'
+import { createAuthenticator, fromOpenSearch } from '../src/index.js'
 import { bearer, closeAll, expectAuthFailure, jwksAuth } from './helpers.js'
 
 const tls = createTlsFixtures()
@@ -43,11 +43,13 @@ describe('JWKS over TLS (SEC-111)', () => {
   })
 
   it('the OpenSearch jwks.* form configures the same', async () => {
-    const auth = createAuthenticator({
-      jwks_uri: server.jwksUri,
-      jwks: { enable_ssl: true, pemtrustedcas_content: tls.ca },
-      jwks_request_timeout_ms: 1000,
-    })
+    const auth = createAuthenticator(
+      fromOpenSearch({
+        jwks_uri: server.jwksUri,
+        jwks: { enable_ssl: true, pemtrustedcas_content: tls.ca },
+        jwks_request_timeout_ms: 1000,
+      }),
+    )
     try {
       await expect(
         auth.authenticate(bearer(await server.sign({ sub: 'a' }))),
@@ -100,17 +102,19 @@ describe('mutual TLS (the OpenSearch jwks.pemcert_* / pemkey_* settings)', () =>
   })
 
   it('the OpenSearch jwks.* form with pemcert_content / pemkey_content', async () => {
-    const auth = createAuthenticator({
-      jwks_uri: mtls.jwksUri,
-      jwks: {
-        enable_ssl: true,
-        enable_ssl_client_auth: true,
-        pemtrustedcas_content: tls.ca,
-        pemcert_content: tls.clientCert,
-        pemkey_content: tls.clientKey,
-      },
-      jwks_request_timeout_ms: 1000,
-    })
+    const auth = createAuthenticator(
+      fromOpenSearch({
+        jwks_uri: mtls.jwksUri,
+        jwks: {
+          enable_ssl: true,
+          enable_ssl_client_auth: true,
+          pemtrustedcas_content: tls.ca,
+          pemcert_content: tls.clientCert,
+          pemkey_content: tls.clientKey,
+        },
+        jwks_request_timeout_ms: 1000,
+      }),
+    )
     try {
       const principal = await auth.authenticate(bearer(await mtls.sign({ sub: 'os-user' })))
       expect(principal.subject).toBe('os-user')

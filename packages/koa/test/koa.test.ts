@@ -142,6 +142,7 @@ describe('jwtAuth (koa)', () => {
     const mw = jwtAuth({ signingKey: key.publicKeyPem })
     await mw.authenticator.close()
     expect(jwtAuth(auth).authenticator).toBe(auth)
+    // @ts-expect-error -- a mistyped option does not compile, and fails at start-up
     expect(() => jwtAuth({ signingKey: key.publicKeyPem, jwtHeader: 42 })).toThrow(/jwtHeader/)
   })
 

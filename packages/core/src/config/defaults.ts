@@ -19,4 +19,5 @@ export const DEFAULTS = Object.freeze({
   requireExp: false,
   tokenCache: Object.freeze({ max: 10_000, ttlMs: 60_000 }),
   allowInsecureJwksUri: false,
+  maxStaleMs: 86_400_000,
 } as const)

@@ -48,11 +48,14 @@ export {
 export {
   OPTION_DEFINITIONS,
   optionTableRows,
+  type InputOf,
+  type Lenient,
   type OptionDefinition,
   type OptionDefinitions,
   type OptionInputs,
   type OptionName,
   type OptionOutputs,
+  type OutputOf,
   type OptionTable,
   type SnakeOptionInputs,
 } from './config/options.js'

@@ -343,12 +343,79 @@ describe('normalizeConfig: errors name the key', () => {
     expectConfigError(input, key)
   })
 
+  it.each([
+    [{ scopesKey: '' }, 'scopesKey'],
+    [{ scopesKey: 'a..b' }, 'scopesKey'],
+    [{ typ: '' }, 'typ'],
+    [{ typ: [] }, 'typ'],
+    [{ typ: ['at+jwt', 5] }, 'typ[1]'],
+    [{ typ: 'at jwt' }, 'typ'],
+    [{ maxTokenAgeSeconds: -1 }, 'maxTokenAgeSeconds'],
+    [{ maxTokenAgeSeconds: 1.5 }, 'maxTokenAgeSeconds'],
+    [{ maxTokenAgeSeconds: '300' }, 'maxTokenAgeSeconds'],
+    [{ requiredClaims: 'jti' }, 'requiredClaims'],
+    [{ requiredClaims: [] }, 'requiredClaims'],
+    [{ requiredClaims: ['jti', ''] }, 'requiredClaims[1]'],
+    [{ requiredClaims: ['a..b'] }, 'requiredClaims[0]'],
+    [{ verifyClaims: true }, 'verifyClaims'],
+    [{ isRevoked: new Set() }, 'isRevoked'],
+    [{ issuers: [] }, 'issuers'],
+    [{ issuers: {} }, 'issuers'],
+    [{ issuers: ['https://idp.example'] }, 'issuers[0]'],
+    [{ issuers: [{ jwksUri: 'https://idp.example/jwks' }] }, 'issuers[0].issuer'],
+    [{ maxStaleMs: -1 }, 'maxStaleMs'],
+    [{ initialJwks: [] }, 'initialJwks'],
+    [{ initialJwks: { keys: {} } }, 'initialJwks.keys'],
+    [{ initialJwks: { keys: ['k'] } }, 'initialJwks.keys[0]'],
+    [{ initialJwks: { jwks: { keys: [] } } }, 'initialJwks.fetchedAt'],
+    [{ initialJwks: { jwks: { keys: [] }, fetchedAt: 1, extra: 1 } }, 'initialJwks.extra'],
+    [{ jwksAgent: {} }, 'jwksAgent'],
+    [{ jwksHeaders: 'x-api-key: 1' }, 'jwksHeaders'],
+    [{ jwksHeaders: { 'bad header': 'x' } }, 'jwksHeaders.bad header'],
+    [{ jwksHeaders: { 'x-a': 'a\r\nx-b: b' } }, 'jwksHeaders.x-a'],
+    [{ jwksHeaders: { 'x-a': 1 } }, 'jwksHeaders.x-a'],
+  ])('second-wave option %j', (input, key) => {
+    expectConfigError(input, key)
+  })
+
+  it('accepts and freezes the second-wave options', async () => {
+    const { Agent } = await import('node:https')
+    const jwksAgent = new Agent()
+    const isRevoked = () => false
+    const o = resolved({
+      scopesKey: 'scp',
+      typ: ['at+jwt', 'application/at+jwt'],
+      maxTokenAgeSeconds: 300,
+      requiredClaims: ['jti', 'client.id'],
+      isRevoked,
+      maxStaleMs: 0,
+      initialJwks: { jwks: { keys: [{ kty: 'EC' }] }, fetchedAt: 1 },
+      jwksAgent,
+      jwksHeaders: { 'x-api-key': 'k' },
+      issuers: [{ issuer: 'https://a.example', jwksUri: 'https://a.example/jwks' }],
+    })
+    expect(o).toMatchObject({
+      scopesKey: 'scp',
+      typ: ['at+jwt', 'application/at+jwt'],
+      maxTokenAgeSeconds: 300,
+      requiredClaims: ['jti', 'client.id'],
+      maxStaleMs: 0,
+      jwksHeaders: { 'x-api-key': 'k' },
+    })
+    expect(o.isRevoked).toBe(isRevoked)
+    expect(o.jwksAgent).toBe(jwksAgent)
+    expect(Object.isFrozen(o.issuers?.[0])).toBe(true)
+    expect(resolved({}).maxStaleMs).toBe(86_400_000)
+    expect(resolved({ initialJwks: { keys: [] } }).initialJwks).toEqual({ keys: [] })
+    jwksAgent.destroy()
+  })
+
   it('rejects the same option in two spellings', () => {
     expectConfigError({ signingKey: SECRET_B64, signing_key: SECRET_B64 }, 'signing_key')
   })
 
   it('rejects a non-object', () => {
-    expect(() => normalizeConfig(null as unknown as Record<string, unknown>)).toThrow(ConfigError)
+    expect(() => normalizeConfig(null)).toThrow(ConfigError)
   })
 })
 

@@ -77,7 +77,7 @@ export function normalizeConfig(input: unknown): NormalizedConfig {
  *
  * @param config - the OpenSearch settings (snake_case)
  * @returns the resolved camelCase options, for any authenticator or adapter
- * @throws {@link ConfigError} naming the setting
+ * @throws `ConfigError` naming the setting
  * @example
  * ```ts
  * const auth = createAuthenticator(fromOpenSearch({ jwks_uri: 'https://idp.example/jwks', roles_key: 'roles' }))
@@ -97,7 +97,7 @@ export function fromOpenSearch(
  *
  * @param config - the Aiven settings
  * @returns the resolved options, or `{ enabled: false }` (which no authenticator accepts)
- * @throws {@link ConfigError} naming the setting
+ * @throws `ConfigError` naming the setting
  * @example
  * ```ts
  * const auth = createAuthenticator(fromAiven({ jwt: { enabled: true, signing_key: secret } }))

@@ -393,20 +393,23 @@ export type OptionDefinitions = typeof OPTION_DEFINITIONS
 /** A camelCase option name. */
 export type OptionName = keyof OptionDefinitions
 
-type InputOf<D> = D extends OptionDefinition<infer I, unknown, readonly string[]> ? I : never
-type OutputOf<D> = D extends OptionDefinition<unknown, infer O, readonly string[]> ? O : never
+/** The input type of an option definition. */
+export type InputOf<D> = D extends OptionDefinition<infer I, unknown> ? I : never
+/** The resolved type of an option definition. */
+export type OutputOf<D> = D extends OptionDefinition<unknown, infer O> ? O : never
 /** snake_case settings may be strings ("5000", "true"), as OpenSearch YAML settings are. */
-type Lenient<T> = T | (T extends number | boolean ? string : never)
+export type Lenient<T> = T | (T extends number | boolean ? string : never)
 
 /** Every option, optional, as callers pass it (derived from {@link OPTION_DEFINITIONS}). */
-export type OptionInputs = { [K in OptionName]?: InputOf<OptionDefinitions[K]> }
+export type OptionInputs = { [K in keyof OptionDefinitions]?: InputOf<OptionDefinitions[K]> }
 /** Every option resolved (derived from {@link OPTION_DEFINITIONS}). */
-export type OptionOutputs = {
-  readonly [K in Exclude<OptionName, 'enabled'>]: OutputOf<OptionDefinitions[K]>
-}
+export type OptionOutputs = Omit<
+  { readonly [K in keyof OptionDefinitions]: OutputOf<OptionDefinitions[K]> },
+  'enabled'
+>
 /** The OpenSearch snake_case names (derived from {@link OPTION_DEFINITIONS}). */
 export type SnakeOptionInputs = {
-  [K in OptionName as OptionDefinitions[K]['aliases'][number]]?: Lenient<
+  [K in keyof OptionDefinitions as OptionDefinitions[K]['aliases'][number]]?: Lenient<
     InputOf<OptionDefinitions[K]>
   >
 }
@@ -444,9 +447,9 @@ export function optionTableRows(table: OptionTable): string[][] {
       d.docs.aliasText ??
       (d.aliases.length === 0 ? '—' : d.aliases.map((a) => `\`${a}\``).join(', '))
     const fallback = (DEFAULTS as Readonly<Record<string, unknown>>)[name]
-    const dflt =
-      d.docs.default ??
-      (fallback === undefined || typeof fallback === 'object' ? '—' : `\`${String(fallback)}\``)
+    const scalar =
+      typeof fallback === 'string' || typeof fallback === 'number' || typeof fallback === 'boolean'
+    const dflt = d.docs.default ?? (scalar ? `\`${String(fallback)}\`` : '—')
     rows.push([`\`${name}\``, aliases, dflt, d.docs.meaning])
   }
   return rows

@@ -206,6 +206,7 @@ export function tokenCache(e: OptionEntry | undefined): Readonly<TokenCacheOptio
   })
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the function type
 export function fn<F>(e: OptionEntry | undefined): F | undefined {
   if (!e) return undefined
   if (typeof e.value !== 'function') throw new ConfigError(e.name, 'must be a function')
@@ -392,6 +393,7 @@ function jwkList(value: unknown, name: string): readonly Readonly<Record<string,
 }
 
 /** `initialJwks`: `{ keys }` or what `exportKeys()` returned, `{ jwks: { keys }, fetchedAt }`. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the checked shape
 export function initialJwks<T>(e: OptionEntry | undefined): T | undefined {
   if (!e) return undefined
   const v = e.value

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   ConfigError,
+  fromOpenSearch,
   createKeyResolverAuthenticator,
   createStaticKeyResolver,
   importSigningKeys,
@@ -71,7 +72,7 @@ describe('a security-relevant option given as undefined', () => {
   })
 
   it('null is still "unset" (an empty YAML value)', () => {
-    const resolved = resolveOptions({ signing_key: SECRET_B64, required_issuer: null })
+    const resolved = fromOpenSearch({ signing_key: SECRET_B64, required_issuer: null as never })
     expect(resolved.requiredIssuer).toBeUndefined()
   })
 

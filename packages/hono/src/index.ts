@@ -65,7 +65,7 @@ export interface HonoAdapterOptions extends GuardOptions {
  * accepts) and the adapter options in one object.
  */
 export type HonoJwtAuthOptions = HonoAdapterOptions &
-  (JwtAuthOptions | Record<string, unknown>) & {
+  JwtAuthOptions & {
     /** An authenticator to share; no authentication option may be given beside it. */
     authenticator?: Authenticator
   }

@@ -38,7 +38,7 @@ export interface NestAdapterOptions extends GuardOptions {
  * authentication options (any form `normalizeConfig` accepts) and the adapter options in one
  * object, or `{ authenticator, ...adapterOptions }`.
  */
-export type JwtGateOptions = NestAdapterOptions & (JwtAuthOptions | Record<string, unknown>)
+export type JwtGateOptions = NestAdapterOptions & JwtAuthOptions
 
 /** The request-independent state of the guard, built once when the module starts. */
 export interface JwtGateState {

@@ -115,5 +115,5 @@ function fromDomains(authc: Obj, wanted: string | undefined): LoadedConfig {
 
 function fromDomain(name: string, d: Obj): { options: NormalizedConfig; domain: string } {
   // core's normalizeConfig takes the whole http_authenticator block ({ type, challenge, config }).
-  return { options: normalizeConfig(d.http_authenticator as Obj), domain: name }
+  return { options: normalizeConfig(d.http_authenticator), domain: name }
 }

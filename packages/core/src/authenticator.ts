@@ -69,9 +69,7 @@ export function resolveOptions(input: JwtAuthOptions): ResolvedOptions {
  * const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
  * ```
  */
-export function createStaticAuthenticator(
-  options: JwtAuthOptions,
-): OperableAuthenticator {
+export function createStaticAuthenticator(options: JwtAuthOptions): OperableAuthenticator {
   const resolved = resolveOptions(options)
   if (resolved.issuers !== undefined) return createStaticIssuersAuthenticator(resolved)
   for (const key of ['jwksUri', 'openidConnectUrl'] as const) {

@@ -374,7 +374,6 @@ export interface AdvancedOptions {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, for declaration merging and readable errors
 export interface JwtAuthOptions extends OptionInputs {}
 
-
 /** The output of `normalizeConfig`: every default filled in, lists normalised, frozen. */
 export interface ResolvedOptions extends OptionOutputs {
   /** Always `true`: a disabled config resolves to {@link DisabledOptions}. */

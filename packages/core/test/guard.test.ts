@@ -566,6 +566,7 @@ describe('createAdapterSetup: one option shape (issue 20 item 5)', () => {
 
   it('a misspelled option still reaches normalizeConfig and fails there', () => {
     expect(() =>
+      // @ts-expect-error -- misspelled on purpose: it does not compile, and fails at run time too
       createAdapterSetup({ signingKey: SECRET_B64, skipp: ['/h'] }, undefined, build),
     ).toThrow(config('skipp'))
   })

@@ -367,7 +367,7 @@ export interface AdapterOptions<TOnError> extends GuardOptions {
 }
 
 /** The one-object form: authentication options and adapter options together. */
-export type AdapterInput<TOnError> = (JwtAuthOptions | Record<string, unknown>) &
+export type AdapterInput<TOnError> = JwtAuthOptions &
   AdapterOptions<TOnError> & {
     /** An authenticator to share; no authentication option may be given beside it. */
     authenticator?: Authenticator
@@ -403,7 +403,7 @@ export interface AdapterSetup<TOnError> {
 export function createAdapterSetup<TOnError>(
   input: AdapterInput<TOnError> | Authenticator,
   adapterOptions: AdapterOptions<TOnError> | undefined,
-  build: (options: JwtAuthOptions | Record<string, unknown>) => Authenticator,
+  build: (options: JwtAuthOptions) => Authenticator,
 ): AdapterSetup<TOnError> {
   if (typeof input !== 'object' || (input as unknown) === null) {
     throw new ConfigError('options', 'must be an options object or an authenticator')

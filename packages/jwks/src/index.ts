@@ -43,6 +43,7 @@ export {
 } from './parse-jwks.js'
 export {
   DEFAULT_MAX_STALE_MS,
+  retryDelayMs,
   SelfRefreshingKeySet,
   type ExportedKeySet,
   type InitialKeySet,

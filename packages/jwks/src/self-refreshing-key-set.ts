@@ -89,11 +89,34 @@ export interface SelfRefreshingKeySetDeps {
   retriever?: Pick<KeySetRetriever, 'retrieve'>
   /** Event sink; defaults to the `onEvent` option. */
   emit?: Emit
+  /**
+   * Random numbers in [0, 1) for the retry jitter; defaults to `Math.random`. Tests pass a fixed
+   * source to make the backoff deterministic.
+   */
+  random?: () => number
 }
 
 type WaitOutcome = 'ok' | 'failed' | 'timeout'
 
 const MAX_BACKOFF_MS = 60_000
+
+/**
+ * How long to wait before retrying after the `failures`-th consecutive failed refresh, with jitter
+ * so that a fleet of replicas that failed together does not retry together (docs/scale-out.md):
+ * the exponential backoff (1 s, 2 s, 4 s … 60 s) spread over [½, 1] × itself, and the server's
+ * `Retry-After`, when it sent one, spread over [1, 1.5] × itself (never earlier than it asked).
+ * The larger of the two wins.
+ *
+ * @param failures - consecutive failures, at least 1
+ * @param retryAfterMs - the server's `Retry-After` in ms, 0 when it sent none
+ * @param random - a number in [0, 1)
+ * @returns the wait in ms
+ */
+export function retryDelayMs(failures: number, retryAfterMs: number, random: number): number {
+  const r = Math.min(Math.max(random, 0), 1)
+  const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1))
+  return Math.round(Math.max(backoff * (0.5 + 0.5 * r), retryAfterMs * (1 + 0.5 * r)))
+}
 
 /**
  * Keys from a JWKS endpoint, kept fresh. The OpenSearch 3.3 `SelfRefreshingKeySet` model, made
@@ -102,7 +125,8 @@ const MAX_BACKOFF_MS = 60_000
  *   a request waits at most `jwksQueuedThreadTimeoutMs` for it;
  * - unknown-kid refreshes are limited to `refreshRateLimitCount` per
  *   `refreshRateLimitTimeWindowMs`; past the limit an unknown kid fails fast with key_not_found;
- * - a failed refresh keeps the last good keys (stale-while-error) and retries with backoff;
+ * - a failed refresh keeps the last good keys (stale-while-error, up to `maxStaleMs`) and retries
+ *   with a jittered exponential backoff ({@link retryDelayMs});
  * - the set is refreshed when its cache lifetime ends, so rotation is seen without a failure.
  *
  * @example
@@ -120,6 +144,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
 
   readonly #retriever: Pick<KeySetRetriever, 'retrieve'>
   readonly #emit: Emit
+  readonly #random: () => number
   readonly #queueTimeoutMs: number
   readonly #rateWindowMs: number
   readonly #rateCount: number
@@ -201,6 +226,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
       )
     }
     this.#emit = deps.emit ?? createEmitter(options.onEvent)
+    this.#random = deps.random ?? Math.random
     this.#retriever = deps.retriever ?? new KeySetRetriever(options, this.#emit)
     this.#queueTimeoutMs = options.jwksQueuedThreadTimeoutMs
     this.#rateWindowMs = options.refreshRateLimitTimeWindowMs
@@ -306,12 +332,11 @@ export class SelfRefreshingKeySet implements KeyResolver {
         this.#stats.lastFailureAt = Date.now()
         this.#stats.lastFailureReason = reasonOf(e)
         this.#lastReason = this.#stats.lastFailureReason
-        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.#consecutiveFailures - 1))
         const serverWait =
           e instanceof FetchError && e.retryAfterSeconds !== undefined
             ? e.retryAfterSeconds * 1000
             : 0
-        const wait = Math.max(backoff, serverWait)
+        const wait = retryDelayMs(this.#consecutiveFailures, serverWait, this.#random())
         this.#nextAttemptMono = performance.now() + wait
         if (this.#usable && this.#fetchedAt !== undefined) {
           this.#emit({

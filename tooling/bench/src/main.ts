@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runHttp, type HttpResult } from './http.js'
-import { runIssuers } from './issuers.js'
+import { runIssuers, type IssuersResult } from './issuers.js'
+import { runCosts, type CostResult } from './costs.js'
 import { runFlood, runHerd, type FloodResult, type HerdResult } from './jwks.js'
 import { runMemory, type MemoryResult } from './memory.js'
 import { runMicro, type MicroResult } from './micro.js'
@@ -84,11 +85,15 @@ async function measure(): Promise<BenchResults> {
   let herd: HerdResult | undefined
   let flood: FloodResult | undefined
   let memory: MemoryResult | undefined
+  let issuers: IssuersResult | undefined
+  let costs: CostResult | undefined
   if (parts.includes('micro')) {
     log('\nVerification (ops/s, median of interleaved rounds)')
     micro = await runMicro(quick ? { rounds: 3, ms: 60, log } : { rounds: 7, ms: 250, log })
     log('\nRouting by iss (issuers; CPU time per call, fastest round)')
-    runIssuers(quick ? { rounds: 3, ms: 60, log } : { rounds: 15, ms: 100, log })
+    issuers = runIssuers(quick ? { rounds: 3, ms: 60, log } : { rounds: 15, ms: 100, log })
+    log('\nFeature costs on a cache hit (CPU time per call, fastest round)')
+    costs = await runCosts(quick ? { rounds: 3, ms: 60, log } : { rounds: 15, ms: 100, log })
   }
   if (parts.includes('http')) {
     log('\nHTTP (autocannon)')
@@ -116,7 +121,7 @@ async function measure(): Promise<BenchResults> {
       `  ${memory.tokens} tokens: +${(memory.heapAtFullBytes / 2 ** 20).toFixed(1)} MiB when the cache is full, +${(memory.heapAfterAllBytes / 2 ** 20).toFixed(1)} MiB after all`,
     )
   }
-  const targets = evaluateTargets(micro, http, herd, flood, memory)
+  const targets = evaluateTargets(micro, http, herd, flood, memory, issuers, costs)
   log('\nTargets')
   for (const t of targets) log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`)
   return {
@@ -130,6 +135,8 @@ async function measure(): Promise<BenchResults> {
     herd,
     flood,
     memory,
+    issuers,
+    costs,
     targets,
   }
 }

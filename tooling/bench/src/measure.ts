@@ -48,3 +48,21 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[rank] as number
 }
+
+/**
+ * CPU time (user + system) per call of `op`, in nanoseconds, over about `ms` of CPU time. CPU time
+ * rather than wall time: on a shared machine other processes stretch the wall clock, not our CPU
+ * time.
+ */
+export function cpuNsPerCall(op: () => unknown, ms: number): number {
+  const start = process.cpuUsage()
+  let n = 0
+  let used = 0
+  do {
+    for (let j = 0; j < 256; j++) op()
+    n += 256
+    const d = process.cpuUsage(start)
+    used = d.user + d.system
+  } while (used < ms * 1000)
+  return (used * 1000) / n
+}

@@ -46,7 +46,14 @@ describe('pnpm bench (quick mode)', () => {
     expect(stdout).toContain('wrote ')
 
     const md = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8')
-    for (const section of ['## Targets', '## Verification', '## HTTP', '## JWKS', '## Memory']) {
+    for (const section of [
+      '## Targets',
+      '## Verification',
+      '## Feature costs',
+      '## HTTP',
+      '## JWKS',
+      '## Memory',
+    ]) {
       expect(md).toContain(section)
     }
     const file = parseBenchFile(readFileSync(join(out, 'results.json'), 'utf8'))
@@ -85,5 +92,10 @@ describe('pnpm bench (quick mode)', () => {
     expect(r.flood?.floodAccepted).toBe(0)
     expect(r.flood?.validAccepted).toBe(r.flood?.validRequests)
     expect(r.targets.length).toBeGreaterThan(0)
+    // Feature costs and routing were measured, and a feature never makes a hit cheaper by much.
+    expect(r.costs?.plainNs).toBeGreaterThan(0)
+    expect(r.costs?.otelNs).toBeGreaterThan(0)
+    expect(r.costs?.revocationNs).toBeGreaterThan(0)
+    expect(r.issuers?.routingNs.two).toBeTypeOf('number')
   }, 260_000)
 })

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { checkIssuerAndAudience, checkTimeClaims, type ClaimsPolicy } from './claims/validate.js'
-import { compilePath, extractRoles, extractSubject } from './claims/principal.js'
+import { compilePath, extractRoles, extractScopes, extractSubject } from './claims/principal.js'
 import { normalizeConfig } from './config/normalize.js'
 import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
 import { createStaticIssuersAuthenticator } from './issuers.js'
@@ -29,8 +29,8 @@ import type {
 import { verifySignature } from './verify/signature.js'
 
 /** An {@link Authenticator} whose `ready()` and `health()` are always present (what jwtgate builds). */
-export type OperableAuthenticator = Authenticator &
-  Required<Pick<Authenticator, 'ready' | 'health'>>
+export type OperableAuthenticator<TClaims extends object = Record<string, unknown>> =
+  Authenticator<TClaims> & Required<Pick<Authenticator<TClaims>, 'ready' | 'health'>>
 
 /** At most this many keys are tried for one token (keys sharing a kid, static key lists). */
 export const MAX_KEYS_TRIED = 4
@@ -56,6 +56,8 @@ export function resolveOptions(input: JwtAuthOptions): ResolvedOptions {
  * Builds an authenticator that verifies with a static `signingKey` (one key or a list).
  * Keys are imported once, here; requests do no option parsing and no key import.
  *
+ * @typeParam TClaims - the shape of `principal.claims` for your custom claims (not checked at
+ *   run time; see {@link Principal})
  * @param options - camelCase options (a resolved config, or `fromOpenSearch` / `fromAiven` for
  *   the other forms)
  * @returns the authenticator; share it across requests
@@ -69,9 +71,14 @@ export function resolveOptions(input: JwtAuthOptions): ResolvedOptions {
  * const principal = await auth.authenticate({ headers: req.headersDistinct, url: req.url })
  * ```
  */
-export function createStaticAuthenticator(options: JwtAuthOptions): OperableAuthenticator {
+export function createStaticAuthenticator<TClaims extends object = Record<string, unknown>>(
+  options: JwtAuthOptions,
+): OperableAuthenticator<TClaims> {
   const resolved = resolveOptions(options)
-  if (resolved.issuers !== undefined) return createStaticIssuersAuthenticator(resolved)
+  // TClaims is a static promise about the claims, made by the caller (like jose's jwtVerify<T>).
+  if (resolved.issuers !== undefined) {
+    return createStaticIssuersAuthenticator(resolved) as unknown as OperableAuthenticator<TClaims>
+  }
   for (const key of ['jwksUri', 'openidConnectUrl'] as const) {
     if (resolved[key] !== undefined) {
       throw new ConfigError(key, 'is set: use createAuthenticator from @jwtgate/jwks for key sets')
@@ -81,7 +88,7 @@ export function createStaticAuthenticator(options: JwtAuthOptions): OperableAuth
   return createKeyResolverAuthenticator(
     resolved,
     createStaticKeyResolver(importSigningKeys(resolved.signingKey)),
-  )
+  ) as unknown as OperableAuthenticator<TClaims>
 }
 
 /**
@@ -168,6 +175,7 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
   }
   const subjectPath = compilePath(options.subjectKey)
   const rolesPath = options.rolesKey === undefined ? undefined : compilePath(options.rolesKey)
+  const scopesPath = options.scopesKey === undefined ? undefined : compilePath(options.scopesKey)
   const maxTokenBytes = options.maxTokenBytes
   const maxKeysTried = resolver.maxKeysTried ?? MAX_KEYS_TRIED
   const cache = options.tokenCache
@@ -296,9 +304,15 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
         ? 'not read: rolesKey is not set'
         : `${show(roles)} from ${show(options.rolesKey)}`,
     )
+    rec?.at('scopes')
+    const scopes = extractScopes(claims, scopesPath)
+    rec?.pass(
+      `${show(scopes)} from ${scopesPath === undefined ? '"scope", then "scp" (scopesKey is not set)' : show(options.scopesKey)}`,
+    )
     const principal: Principal = Object.freeze({
       subject,
       roles,
+      scopes,
       claims: deepFreeze(claims),
       header: parsed.header, // deep-frozen by the parser
       token,

@@ -31,22 +31,48 @@ export interface AuthRequest {
   url?: string | undefined
 }
 
-/** Who the request is from, after every check passed. Frozen: share it, never mutate it. */
-export interface Principal {
+/**
+ * Who the request is from, after every check passed. Frozen: share it, never mutate it.
+ *
+ * `TClaims` types `claims` for your custom claims (it is not checked at run time: validate what
+ * you rely on with `requiredClaims` or `verifyClaims`). A `Principal<MyClaims>` is assignable to
+ * a plain `Principal`.
+ *
+ * @typeParam TClaims - the shape of the claims set
+ * @example
+ * ```ts
+ * interface MyClaims { org_id: string; plan?: 'free' | 'pro' }
+ * const authenticator = createStaticAuthenticator<MyClaims>(options)
+ * const principal = await authenticator.authenticate(request)
+ * principal.claims.org_id // string
+ * ```
+ */
+export interface Principal<TClaims extends object = Record<string, unknown>> {
   /** The user name, from `subjectKey` (a number claim is turned into its decimal form). */
   readonly subject: string
   /** Roles from `rolesKey`, duplicates removed; empty when `rolesKey` is unset. */
   readonly roles: readonly string[]
+  /**
+   * OAuth scopes from `scopesKey` (default: `scope`, then `scp`): a space-separated string or an
+   * array of strings, exact and case-sensitive, never comma-split, duplicates removed. Frozen;
+   * empty when the token has none.
+   */
+  readonly scopes: readonly string[]
   /** The verified claims set. */
-  readonly claims: Readonly<Record<string, unknown>>
+  readonly claims: Readonly<TClaims>
   /** The verified JOSE header. */
   readonly header: Readonly<Record<string, unknown>>
   /** The compact token that was verified. */
   readonly token: string
 }
 
-/** Verifies requests. Build it once at start-up and share it across requests. */
-export interface Authenticator {
+/**
+ * Verifies requests. Build it once at start-up and share it across requests.
+ *
+ * @typeParam TClaims - the shape of `principal.claims` (see {@link Principal}); an
+ *   `Authenticator<MyClaims>` is accepted wherever a plain `Authenticator` is
+ */
+export interface Authenticator<TClaims extends object = Record<string, unknown>> {
   /**
    * Authenticates one request.
    *
@@ -54,7 +80,7 @@ export interface Authenticator {
    * @returns the verified principal
    * @throws {@link AuthError} with one of the codes of DESIGN.md
    */
-  authenticate(request: AuthRequest): Promise<Principal>
+  authenticate(request: AuthRequest): Promise<Principal<TClaims>>
   /**
    * The same checks as {@link Authenticator.authenticate}, without a Promise when none is needed:
    * it returns the principal, or throws the {@link AuthError}, synchronously whenever the keys are
@@ -66,7 +92,7 @@ export interface Authenticator {
    * @returns the verified principal, or a Promise of it
    * @throws {@link AuthError} (synchronously, or as the Promise's rejection)
    */
-  authenticateNow?(request: AuthRequest): Principal | Promise<Principal>
+  authenticateNow?(request: AuthRequest): Principal<TClaims> | Promise<Principal<TClaims>>
   /**
    * Stops timers and aborts background work, and drops the verified-token cache. Idempotent. A
    * closed authenticator rejects every later request (cached tokens included) with

@@ -56,6 +56,7 @@ const ALL_PASS: ExplainCheck[] = [
   'audience',
   'subject',
   'roles',
+  'scopes',
 ]
 
 describe('explain(): each step and its verdict', () => {

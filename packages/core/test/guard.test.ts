@@ -96,6 +96,7 @@ describe('assertRoles', () => {
   const principal: Principal = {
     subject: 'alice',
     roles: ['reader', 'ops'],
+    scopes: [],
     claims: {},
     header: {},
     token: 't',
@@ -192,7 +193,14 @@ describe('RequestGuard.run (callback form for Express and Fastify)', () => {
   })
 
   it('an authenticator without authenticateNow is awaited; its rejection is passed on', async () => {
-    const principal: Principal = { subject: 'p', roles: [], claims: {}, header: {}, token: 't' }
+    const principal: Principal = {
+      subject: 'p',
+      roles: [],
+      scopes: [],
+      claims: {},
+      header: {},
+      token: 't',
+    }
     const ok = createRequestGuard({
       authenticate: () => Promise.resolve(principal),
       close: () => Promise.resolve(),
@@ -403,7 +411,14 @@ describe('RequestGuard.check (the adapters’ hot path)', () => {
   })
 
   it('an asynchronous authenticator: a native Promise; optional turns token_missing into undefined', async () => {
-    const principal: Principal = { subject: 'p', roles: [], claims: {}, header: {}, token: 't' }
+    const principal: Principal = {
+      subject: 'p',
+      roles: [],
+      scopes: [],
+      claims: {},
+      header: {},
+      token: 't',
+    }
     const ok = createRequestGuard({
       authenticate: () => Promise.resolve(principal),
       close: () => Promise.resolve(),

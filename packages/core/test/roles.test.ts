@@ -4,6 +4,7 @@ import { AuthError, checkRoles, type Principal } from '../src/index.js'
 const principal = (roles: string[]): Principal => ({
   subject: 'a',
   roles,
+  scopes: [],
   claims: {},
   header: {},
   token: 't',

@@ -116,6 +116,7 @@ describe('TokenCache', () => {
   const principal = (token: string): Principal => ({
     subject: 's',
     roles: [],
+    scopes: [],
     claims: {},
     header: {},
     token,

@@ -62,7 +62,7 @@ export function extractSubject(claims: Record<string, unknown>, path: ClaimPath)
   return s
 }
 
-const NO_ROLES: readonly string[] = Object.freeze([])
+const NONE: readonly string[] = Object.freeze([])
 
 /**
  * Roles: strings from an array (other entries dropped, never trimmed or comma-split: `" admin"`
@@ -73,7 +73,7 @@ export function extractRoles(
   claims: Record<string, unknown>,
   path: ClaimPath | undefined,
 ): readonly string[] {
-  if (path === undefined) return NO_ROLES
+  if (path === undefined) return NONE
   const v = readPath(claims, path)
   let roles: string[]
   if (Array.isArray(v)) {
@@ -86,8 +86,41 @@ export function extractRoles(
   } else {
     roles = []
   }
-  if (roles.length === 0) return NO_ROLES
+  if (roles.length === 0) return NONE
   return Object.freeze(unique(roles))
+}
+
+const SCOPE_PATH: ClaimPath = Object.freeze(['scope'])
+const SCP_PATH: ClaimPath = Object.freeze(['scp'])
+
+/**
+ * OAuth scopes (DESIGN.md, `scopesKey`): a space-separated string (RFC 6749 §3.3, RFC 9068 §2.2.3:
+ * split on runs of U+0020, empties dropped) or an array of strings (Okta / Entra `scp`: non-strings
+ * and empty strings dropped, entries never trimmed or split). Never comma-split; compared exactly
+ * and case-sensitively by the route guards. Duplicates removed, frozen. Without `scopesKey` the
+ * `scope` claim is read, then `scp` when `scope` is absent. Anything else: no scopes.
+ *
+ * @param path - the compiled `scopesKey`, or undefined for the default
+ */
+export function extractScopes(
+  claims: Record<string, unknown>,
+  path: ClaimPath | undefined,
+): readonly string[] {
+  let v: unknown
+  if (path !== undefined) v = readPath(claims, path)
+  else {
+    v = readPath(claims, SCOPE_PATH)
+    if (v === undefined) v = readPath(claims, SCP_PATH)
+  }
+  let scopes: string[]
+  if (typeof v === 'string') {
+    if (v === '') return NONE
+    scopes = v.split(' ').filter((s) => s !== '')
+  } else if (Array.isArray(v)) {
+    scopes = v.filter((s): s is string => typeof s === 'string' && s !== '')
+  } else return NONE
+  if (scopes.length === 0) return NONE
+  return Object.freeze(unique(scopes))
 }
 
 /** First occurrences, in order; a short list is scanned instead of building a Set. */

@@ -152,6 +152,13 @@ export interface AuthenticatorHealth {
   readonly staleForMs?: number | undefined
   /** Why the last refresh failed (a short reason such as `timeout` or `http_500`); cleared by a success. */
   readonly lastError?: string | undefined
+  /**
+   * With `issuers`, when the status is not `ok`: the issuer whose state this is (the worst one;
+   * `keys` is the sum over every issuer).
+   */
+  readonly issuer?: string | undefined
+  /** With `issuers`: each issuer's own health, by issuer. */
+  readonly issuers?: Readonly<Record<string, AuthenticatorHealth>> | undefined
 }
 
 /** A key bound to the algorithms it may verify. The binding is what defeats algorithm confusion. */

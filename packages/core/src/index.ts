@@ -59,7 +59,7 @@ export {
   type OptionTable,
   type SnakeOptionInputs,
 } from './config/options.js'
-export type { OptionEntry } from './config/validators.js'
+export { MIN_MAX_STALE_MS, RESERVED_JWKS_HEADERS, type OptionEntry } from './config/validators.js'
 export {
   AUTH_ERRORS,
   AuthError,

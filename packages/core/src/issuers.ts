@@ -250,14 +250,17 @@ export function createIssuersAuthenticator(
   }
 
   const issuerAuths = [...byIssuer.values()].map((route) => route.pipeline.authenticator)
+  const named = [...byIssuer].map(
+    ([issuer, route]) => [issuer, route.pipeline.authenticator] as const,
+  )
   return {
     authenticate,
     authenticateNow,
     challenge: options.challenge,
     jwtHeader: options.jwtHeader,
-    // Ready when every issuer's keys are; health is the worst issuer's, keys summed.
+    // Ready when every issuer's keys are; health is the worst issuer's, keys summed, naming it.
     ready: () => Promise.all(issuerAuths.map((a) => a.ready())).then(() => undefined),
-    health: () => worstHealth(issuerAuths.map((a) => a.health())),
+    health: () => worstHealth(named),
     async close() {
       if (closed) return
       closed = true
@@ -269,15 +272,29 @@ export function createIssuersAuthenticator(
 
 const HEALTH_RANK = { ok: 0, stale: 1, starting: 2, unavailable: 3 } as const
 
-/** The worst of several issuers' health, with their usable keys summed. */
-function worstHealth(list: readonly AuthenticatorHealth[]): AuthenticatorHealth {
-  let worst: AuthenticatorHealth = { status: 'ok', keys: 0 }
+/**
+ * The worst of several issuers' health, with their usable keys summed; unless every issuer is ok,
+ * the issuer it is about and each issuer's own (built only then: probes call this every few
+ * seconds, and with many issuers the breakdown costs more than the rest).
+ */
+function worstHealth(
+  list: readonly (readonly [string, OperableAuthenticator])[],
+): AuthenticatorHealth {
+  let worst: AuthenticatorHealth | undefined
+  let worstIssuer = ''
   let keys = 0
-  for (const h of list) {
+  for (const [issuer, authenticator] of list) {
+    const h = authenticator.health()
     keys += h.keys
-    if (HEALTH_RANK[h.status] > HEALTH_RANK[worst.status]) worst = h
+    if (worst === undefined || HEALTH_RANK[h.status] > HEALTH_RANK[worst.status]) {
+      worst = h
+      worstIssuer = issuer
+    }
   }
-  return { ...worst, keys }
+  if (worst === undefined || worst.status === 'ok') return { status: 'ok', keys }
+  const issuers: Record<string, AuthenticatorHealth> = {}
+  for (const [issuer, authenticator] of list) issuers[issuer] = authenticator.health()
+  return { ...worst, keys, issuer: worstIssuer, issuers }
 }
 
 /**

@@ -157,7 +157,7 @@ export interface AuthenticatorHealth {
    * `keys` is the sum over every issuer).
    */
   readonly issuer?: string | undefined
-  /** With `issuers`: each issuer's own health, by issuer. */
+  /** With `issuers`, when the status is not `ok`: each issuer's own health, by issuer. */
   readonly issuers?: Readonly<Record<string, AuthenticatorHealth>> | undefined
 }
 

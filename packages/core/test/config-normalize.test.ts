@@ -369,6 +369,7 @@ describe('normalizeConfig: errors name the key', () => {
     [{ initialJwks: { keys: ['k'] } }, 'initialJwks.keys[0]'],
     [{ initialJwks: { jwks: { keys: [] } } }, 'initialJwks.fetchedAt'],
     [{ initialJwks: { jwks: { keys: [] }, fetchedAt: 1, extra: 1 } }, 'initialJwks.extra'],
+    [{ initialJwks: { jwks: { keys: [] }, fetchedAt: 1 } }, 'initialJwks.jwks.keys'],
     [{ jwksAgent: {} }, 'jwksAgent'],
     [{ jwksHeaders: 'x-api-key: 1' }, 'jwksHeaders'],
     [{ jwksHeaders: { 'bad header': 'x' } }, 'jwksHeaders.bad header'],
@@ -380,6 +381,10 @@ describe('normalizeConfig: errors name the key', () => {
 
   it('accepts and freezes the second-wave options', async () => {
     const { Agent } = await import('node:https')
+    const { generateKeyPairSync } = await import('node:crypto')
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      format: 'jwk',
+    })
     const jwksAgent = new Agent()
     const isRevoked = () => false
     const o = resolved({
@@ -388,26 +393,52 @@ describe('normalizeConfig: errors name the key', () => {
       maxTokenAgeSeconds: 300,
       requiredClaims: ['jti', 'client.id'],
       isRevoked,
-      maxStaleMs: 0,
-      initialJwks: { jwks: { keys: [{ kty: 'EC' }] }, fetchedAt: 1 },
+      maxStaleMs: 60_000,
       jwksAgent,
       jwksHeaders: { 'x-api-key': 'k' },
-      issuers: [{ issuer: 'https://a.example', jwksUri: 'https://a.example/jwks' }],
+      issuers: [
+        {
+          issuer: 'https://a.example',
+          jwksUri: 'https://a.example/jwks',
+          initialJwks: { jwks: { keys: [jwk] }, fetchedAt: 1 },
+        },
+      ],
     })
     expect(o).toMatchObject({
       scopesKey: 'scp',
       typ: ['at+jwt', 'application/at+jwt'],
       maxTokenAgeSeconds: 300,
       requiredClaims: ['jti', 'client.id'],
-      maxStaleMs: 0,
+      maxStaleMs: 60_000,
       jwksHeaders: { 'x-api-key': 'k' },
     })
     expect(o.isRevoked).toBe(isRevoked)
     expect(o.jwksAgent).toBe(jwksAgent)
     expect(Object.isFrozen(o.issuers?.[0])).toBe(true)
     expect(resolved({}).maxStaleMs).toBe(86_400_000)
-    expect(resolved({ initialJwks: { keys: [] } }).initialJwks).toEqual({ keys: [] })
+    const jwksUri = 'https://a.example/jwks'
+    expect(resolved({ jwksUri, initialJwks: { keys: [jwk] } }).initialJwks).toEqual({
+      keys: [jwk],
+    })
+    const saved = resolved({ jwksUri, initialJwks: { jwks: { keys: [jwk] }, fetchedAt: 1 } })
+    expect(saved.initialJwks).toEqual({ jwks: { keys: [jwk] }, fetchedAt: 1 })
+    expect(Object.isFrozen(saved.initialJwks)).toBe(true)
     jwksAgent.destroy()
+  })
+
+  it.each([
+    [{ maxStaleMs: 59_999, jwksUri: 'https://a.example/jwks' }, 'maxStaleMs'],
+    [{ initialJwks: { keys: [] }, jwksUri: 'https://a.example/jwks' }, 'initialJwks.keys'],
+    [
+      { initialJwks: { keys: [{ kty: 'oct', k: 'AAAA' }] }, jwksUri: 'https://a.example/jwks' },
+      'initialJwks.keys',
+    ],
+    [{ initialJwks: { keys: [{ kty: 'EC' }] }, signingKey: SECRET_B64 }, 'initialJwks.keys'],
+    [{ jwksHeaders: { Host: 'evil.example' } }, 'jwksHeaders.Host'],
+    [{ jwksHeaders: { 'If-None-Match': '"x"' } }, 'jwksHeaders.If-None-Match'],
+    [{ jwksHeaders: { 'x-a': 'a', 'X-A': 'b' } }, 'jwksHeaders.X-A'],
+  ])('key-set operations %j', (input, key) => {
+    expectConfigError(input, key)
   })
 
   it('rejects the same option in two spellings', () => {

@@ -36,10 +36,33 @@ export interface JwksAuthenticator extends Authenticator {
   health(): AuthenticatorHealth
   /**
    * The last good key set, `{ jwks: { keys }, fetchedAt }`, to save (an environment variable, a
-   * file, a cache) and pass as `initialJwks` at the next cold start; undefined with a static key
-   * or `issuers`, or before any key was loaded.
+   * file, a cache) and pass as `initialJwks` at the next cold start; undefined with a static key,
+   * or before any key was loaded.
+   *
+   * With `issuers`: one such set per issuer that fetches its keys and has loaded them, by issuer
+   * (`{ [issuer]: { jwks, fetchedAt } }`), so that each entry takes its own back:
+   * `issuers.map((e) => ({ ...e, initialJwks: saved?.[e.issuer] }))`; undefined when no issuer has
+   * keys to export.
    */
-  exportKeys(): ExportedKeySet | undefined
+  exportKeys(): ExportedKeySet | ExportedIssuerKeySets | undefined
+}
+
+/** What `exportKeys()` returns with `issuers`: each key-set issuer's export, by issuer. */
+export type ExportedIssuerKeySets = Readonly<Record<string, ExportedKeySet>>
+
+/** Every key set's export, by issuer; undefined when none has keys. */
+function exportByIssuer(
+  keySets: ReadonlyMap<string, SelfRefreshingKeySet>,
+): ExportedIssuerKeySets | undefined {
+  const out: Record<string, ExportedKeySet> = {}
+  let any = false
+  for (const [issuer, keySet] of keySets) {
+    const saved = keySet.exportKeys()
+    if (saved === undefined) continue
+    out[issuer] = saved
+    any = true
+  }
+  return any ? Object.freeze(out) : undefined
 }
 
 const NO_KEY_SETS: ReadonlyMap<string, SelfRefreshingKeySet> = new Map()
@@ -65,7 +88,7 @@ function createIssuers(resolved: ResolvedOptions): JwksAuthenticator {
     return Object.assign(createIssuersAuthenticator(resolved, routes), {
       keySet: undefined,
       keySets,
-      exportKeys: () => undefined,
+      exportKeys: () => exportByIssuer(keySets),
     })
   } catch (e) {
     for (const keySet of keySets.values()) void keySet.close()
@@ -100,9 +123,6 @@ export function createAuthenticator(options: JwtAuthOptions): JwksAuthenticator 
   if (resolved.jwksUri === undefined && resolved.openidConnectUrl === undefined) {
     if (resolved.signingKey === undefined) {
       throw new ConfigError('jwksUri', 'is required: set jwksUri, openidConnectUrl or signingKey')
-    }
-    if ((resolved as { initialJwks?: unknown }).initialJwks !== undefined) {
-      throw new ConfigError('initialJwks', 'needs jwksUri or openidConnectUrl: it seeds a key set')
     }
     return Object.assign(createStaticAuthenticator(resolved), {
       keySet: undefined,

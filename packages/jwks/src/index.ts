@@ -19,7 +19,11 @@ export {
   MAX_KEY_SET_LIFETIME_MS,
   MIN_KEY_SET_LIFETIME_MS,
 } from './cache-control.js'
-export { createAuthenticator, type JwksAuthenticator } from './create-authenticator.js'
+export {
+  createAuthenticator,
+  type ExportedIssuerKeySets,
+  type JwksAuthenticator,
+} from './create-authenticator.js'
 /** The typed readers of the OpenSearch and Aiven forms, re-exported from `@jwtgate/core`. */
 export { fromAiven, fromOpenSearch } from '@jwtgate/core'
 export {

@@ -4,6 +4,7 @@ import {
   ConfigError,
   createEmitter,
   describeKey,
+  MIN_MAX_STALE_MS,
   type AuthenticatorHealth,
   type Emit,
   type JwsAlgorithm,
@@ -202,7 +203,7 @@ export class SelfRefreshingKeySet implements KeyResolver {
    *
    * @param options - resolved options with `jwksUri` or `openidConnectUrl`
    * @param deps - optional retriever and event sink
-   * @throws `ConfigError` for `maxStaleMs` below 30 s (the shortest key-set refresh interval),
+   * @throws `ConfigError` for `maxStaleMs` below 60 s (twice the shortest key-set refresh interval),
    *   and for an `initialJwks` that is not a JWK Set, holds no usable key, has too many keys or a
    *   `fetchedAt` in the future
    */
@@ -219,10 +220,10 @@ export class SelfRefreshingKeySet implements KeyResolver {
     deps: SelfRefreshingKeySetDeps = {},
   ) {
     this.#maxStaleMs = options.maxStaleMs ?? DEFAULT_MAX_STALE_MS
-    if (this.#maxStaleMs < MIN_KEY_SET_LIFETIME_MS) {
+    if (this.#maxStaleMs < MIN_MAX_STALE_MS) {
       throw new ConfigError(
         'maxStaleMs',
-        `must be at least ${MIN_KEY_SET_LIFETIME_MS} (the shortest key-set refresh interval): keys would be withdrawn between two regular refreshes`,
+        `must be at least ${MIN_MAX_STALE_MS} (twice the shortest key-set refresh interval, ${MIN_KEY_SET_LIFETIME_MS / 1000} s): keys refresh every maxStaleMs / 2 and would otherwise be fetched more often than every ${MIN_KEY_SET_LIFETIME_MS / 1000} s`,
       )
     }
     this.#emit = deps.emit ?? createEmitter(options.onEvent)

@@ -199,3 +199,77 @@ describe('issuers with key sets', () => {
     expect((caught as ConfigError).key).toBe(name)
   })
 })
+
+describe('issuers: warm starts and health (issue 18)', () => {
+  const patient = { jwksRequestTimeoutMs: 10_000, jwksQueuedThreadTimeoutMs: 10_000 }
+
+  it('exportKeys() gives each key-set issuer’s { jwks, fetchedAt }, by issuer; static-key issuers have none', async () => {
+    const staticKey = await generateTestKey('ES256')
+    const cold = jwksAuth({
+      ...patient,
+      issuers: [
+        { issuer: a.issuer, jwksUri: a.jwksUri },
+        { issuer: b.issuer, openidConnectUrl: b.discoveryUrl },
+        { issuer: 'https://static.example', signingKey: staticKey.publicKeyPem },
+      ],
+    })
+    expect(cold.exportKeys()).toBeUndefined()
+    await cold.ready()
+    const saved = cold.exportKeys() as Record<
+      string,
+      { jwks: { keys: { kid?: unknown }[] }; fetchedAt: number }
+    >
+    expect(Object.keys(saved)).toEqual([a.issuer, b.issuer])
+    expect(saved[a.issuer]?.jwks.keys.map((k) => k.kid)).toEqual(a.keys.map((k) => k.kid))
+    expect(saved[b.issuer]?.jwks.keys.map((k) => k.kid)).toEqual(b.keys.map((k) => k.kid))
+    expect(saved[a.issuer]?.fetchedAt).toBeLessThanOrEqual(Date.now())
+    await cold.close()
+    for (const s of [a, b]) s.resetCounts()
+
+    // The next cold start: the stored JSON, one entry each, and not a single fetch.
+    const stored = JSON.parse(JSON.stringify(saved)) as typeof saved
+    const entries = [
+      { issuer: a.issuer, jwksUri: a.jwksUri },
+      { issuer: b.issuer, openidConnectUrl: b.discoveryUrl },
+    ].map((e) => ({ ...e, initialJwks: stored[e.issuer] }))
+    const warm = jwksAuth({ ...patient, issuers: entries })
+    await warm.ready()
+    expect(warm.health()).toMatchObject({ status: 'ok', keys: a.keys.length + b.keys.length })
+    await expect(warm.authenticate(bearer(await a.sign({ sub: 'warm-a' })))).resolves.toMatchObject(
+      { subject: 'warm-a' },
+    )
+    await expect(warm.authenticate(bearer(await b.sign({ sub: 'warm-b' })))).resolves.toMatchObject(
+      { subject: 'warm-b' },
+    )
+    expect(a.requestCount + a.discoveryRequestCount).toBe(0)
+    expect(b.requestCount + b.discoveryRequestCount).toBe(0)
+  })
+
+  it('health() names the issuer whose keys are in trouble, and then gives each issuer’s own', async () => {
+    b.injectFault({ type: 'status', status: 500 })
+    const auth = jwksAuth({
+      ...patient,
+      issuers: [
+        { issuer: a.issuer, jwksUri: a.jwksUri },
+        { issuer: b.issuer, jwksUri: b.jwksUri },
+      ],
+    })
+    await auth.keySets.get(a.issuer)?.ready()
+    await until(() => auth.health().status === 'unavailable')
+    const h = auth.health()
+    expect(h).toMatchObject({
+      status: 'unavailable',
+      issuer: b.issuer,
+      keys: a.keys.length,
+      lastError: 'http_500',
+    })
+    expect(h.issuers?.[a.issuer]).toMatchObject({ status: 'ok', keys: a.keys.length })
+    expect(h.issuers?.[b.issuer]).toMatchObject({ status: 'unavailable', keys: 0 })
+    b.clearFaults()
+    await auth.ready()
+    const ok = auth.health()
+    expect(ok).toMatchObject({ status: 'ok', keys: a.keys.length + b.keys.length })
+    expect(ok.issuer).toBeUndefined()
+    expect(ok.issuers).toBeUndefined()
+  })
+})

@@ -8,7 +8,13 @@ import type {
 } from '../types.js'
 import { JWKS_TLS_KEYS } from './aliases.js'
 import { CAMEL_KEYS, OPTION_ENTRIES, SNAKE_TO_CAMEL } from './options.js'
-import { bool, checkUrlSecurity, isPlainObject, type OptionEntry } from './validators.js'
+import {
+  bool,
+  checkOperations,
+  checkUrlSecurity,
+  isPlainObject,
+  type OptionEntry,
+} from './validators.js'
 
 /**
  * Options that turn a check on or name where keys come from: given with the value `undefined`
@@ -62,6 +68,7 @@ export function normalizeConfig(input: unknown): NormalizedConfig {
     const value = resolved[name]
     if (entry && typeof value === 'string') checkUrlSecurity(entry.name, value, allowInsecure)
   }
+  checkOperations(resolved, entries.get('initialJwks')?.name ?? 'initialJwks')
   // Unset security options are left out rather than held as `undefined`, so the output, or a
   // spread copy of it, is valid input again.
   for (const key of UNDEFINED_IS_AN_ERROR) {

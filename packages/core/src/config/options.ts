@@ -30,6 +30,7 @@ import {
   integer,
   issuerList,
   jwksTls,
+  maxStale,
   optionalInteger,
   optionalString,
   realm,
@@ -330,11 +331,11 @@ export const OPTION_DEFINITIONS = Object.freeze({
   }),
   /** How long known keys keep verifying after refreshes started failing, ms; past it: jwks_unavailable. @defaultValue 86400000 */
   maxStaleMs: option<number>()({
-    parse: (e) => integer(e, DEFAULTS.maxStaleMs, 0),
+    parse: maxStale,
     docs: {
       table: 'jwks',
       meaning:
-        'how long known keys keep verifying after refreshes started failing; past it: `jwks_unavailable`',
+        'how long known keys keep verifying after refreshes started failing; past it: `jwks_unavailable`. At least 60000 (keys refresh every min(lifetime, `maxStaleMs` / 2))',
     },
   }),
   /**
@@ -346,7 +347,7 @@ export const OPTION_DEFINITIONS = Object.freeze({
     docs: {
       table: 'jwks',
       meaning:
-        '`{ keys }` or `{ jwks: { keys }, fetchedAt }` (from `exportKeys()`): keys usable before the first fetch',
+        '`{ keys }` or `{ jwks: { keys }, fetchedAt }` (from `exportKeys()`): keys usable before the first fetch; needs `jwksUri` / `openidConnectUrl` (with `issuers`: per entry)',
     },
   }),
   /** An `http.Agent` / `https.Agent` for discovery and JWKS requests (corporate proxies). */
@@ -360,7 +361,11 @@ export const OPTION_DEFINITIONS = Object.freeze({
   /** Extra request headers for discovery and JWKS requests. */
   jwksHeaders: option<Readonly<Record<string, string>>>()({
     parse: headerRecord,
-    docs: { table: 'jwks', meaning: 'extra request headers for discovery and JWKS requests' },
+    docs: {
+      table: 'jwks',
+      meaning:
+        'extra request headers for discovery and JWKS requests (not `host`, `accept-encoding`, `if-none-match` or other headers jwtgate manages)',
+    },
   }),
   /** TLS settings for the JWKS and discovery requests. */
   jwksTls: option<JwksTlsOptions>()({

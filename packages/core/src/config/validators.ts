@@ -2,9 +2,9 @@
 // fills in its default and names the key, as the caller spelled it, in its ConfigError.
 import { readFileSync } from 'node:fs'
 import { Agent } from 'node:http'
-import { KeyObject } from 'node:crypto'
+import { createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto'
 import { ConfigError } from '../errors.js'
-import { isJwsAlgorithm } from '../keys/algorithms.js'
+import { isJwsAlgorithm, MIN_RSA_BITS } from '../keys/algorithms.js'
 import type { AdvancedOptions, JwksTlsOptions, JwsAlgorithm, TokenCacheOptions } from '../types.js'
 import { DEFAULTS } from './defaults.js'
 import { checkTlsMaterial } from './tls.js'
@@ -384,20 +384,53 @@ export function issuerList<T extends object>(
 
 function jwkList(value: unknown, name: string): readonly Readonly<Record<string, unknown>>[] {
   if (!Array.isArray(value)) throw new ConfigError(name, 'must be a list of JWKs')
-  return Object.freeze(
+  if (value.length === 0) throw new ConfigError(name, 'holds no key')
+  const list = Object.freeze(
     value.map((k: unknown, i) => {
       if (!isPlainObject(k)) throw new ConfigError(`${name}[${i}]`, 'must be a JWK object')
       return k
     }),
   )
+  if (!list.some(importsAsPublicKey)) {
+    throw new ConfigError(
+      name,
+      'holds no usable key: none is an RSA, EC or OKP public key that imports (symmetric and private keys are refused)',
+    )
+  }
+  return list
 }
 
-/** `initialJwks`: `{ keys }` or what `exportKeys()` returned, `{ jwks: { keys }, fetchedAt }`. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
+/**
+ * A first check of a JWK at start-up (the key set imports and checks every key in full, as it
+ * does for fetched ones): an asymmetric public key that `node:crypto` imports.
+ */
+function importsAsPublicKey(jwk: Readonly<Record<string, unknown>>): boolean {
+  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return false
+  if (PRIVATE_JWK_MEMBERS.some((m) => jwk[m] !== undefined)) return false
+  try {
+    const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+    return (
+      key.asymmetricKeyType !== 'rsa' ||
+      (key.asymmetricKeyDetails?.modulusLength ?? 0) >= MIN_RSA_BITS
+    )
+  } catch {
+    return false
+  }
+}
+
+/**
+ * `initialJwks`: `{ keys }` or what `exportKeys()` returned, `{ jwks: { keys }, fetchedAt }`. The
+ * list must hold at least one key that imports as a public key; `fetchedAt` in the future is
+ * checked against the clock skew in {@link checkOperations}.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the checked shape
 export function initialJwks<T>(e: OptionEntry | undefined): T | undefined {
   if (!e) return undefined
   const v = e.value
-  if (!isPlainObject(v)) throw new ConfigError(e.name, 'must be { keys } or { jwks, fetchedAt }')
+  if (!isPlainObject(v))
+    throw new ConfigError(e.name, 'must be a JWK Set { keys } or { jwks: { keys }, fetchedAt }')
   if ('jwks' in v || 'fetchedAt' in v) {
     for (const k of Object.keys(v)) {
       if (k !== 'jwks' && k !== 'fetchedAt')
@@ -410,7 +443,78 @@ export function initialJwks<T>(e: OptionEntry | undefined): T | undefined {
     const keys = jwkList(v.jwks.keys, `${e.name}.jwks.keys`)
     return Object.freeze({ jwks: Object.freeze({ keys }), fetchedAt }) as T
   }
+  if (!('keys' in v))
+    throw new ConfigError(e.name, 'must be a JWK Set { keys } or { jwks: { keys }, fetchedAt }')
   return Object.freeze({ keys: jwkList(v.keys, `${e.name}.keys`) }) as T
+}
+
+/**
+ * The shortest `maxStaleMs`: twice the shortest key-set refresh interval (30 s, the floor of
+ * `max-age`). A key set refreshes at min(its lifetime, `maxStaleMs` / 2), so with this bound it
+ * never refreshes more often than every 30 s, and a failed refresh has retries left before the
+ * keys are withdrawn.
+ */
+export const MIN_MAX_STALE_MS = 60_000
+
+/** `maxStaleMs`: an integer, at least {@link MIN_MAX_STALE_MS}. */
+export function maxStale(e: OptionEntry | undefined): number {
+  const v = integer(e, DEFAULTS.maxStaleMs, 0)
+  if (e && v < MIN_MAX_STALE_MS) {
+    throw new ConfigError(
+      e.name,
+      `must be at least ${MIN_MAX_STALE_MS} (twice the shortest key-set refresh interval, 30 s): keys refresh every maxStaleMs / 2 and would otherwise be fetched more often than every 30 s`,
+    )
+  }
+  return v
+}
+
+/**
+ * Checks between options of the key-set operations (after every option was parsed):
+ * `initialJwks` seeds a key set, so it needs `jwksUri` or `openidConnectUrl` (not a static key,
+ * and not beside `issuers`, where each entry takes its own), and its `fetchedAt` may not be in
+ * the future (beyond the clock skew tolerance).
+ *
+ * @param resolved - the parsed options
+ * @param name - the `initialJwks` key as the caller wrote it
+ */
+export function checkOperations(resolved: Readonly<Record<string, unknown>>, name: string): void {
+  const issuers = resolved.issuers as readonly Readonly<Record<string, unknown>>[] | undefined
+  for (const [i, entry] of (issuers ?? []).entries()) {
+    // Entries are validated in full where the issuers are built; this one is plain to see here.
+    if (
+      entry.initialJwks !== undefined &&
+      entry.jwksUri === undefined &&
+      entry.openidConnectUrl === undefined
+    ) {
+      throw new ConfigError(
+        `issuers[${i}].initialJwks`,
+        'needs jwksUri or openidConnectUrl: it seeds a key set, and a static signingKey has none',
+      )
+    }
+  }
+  const initial = resolved.initialJwks as { fetchedAt?: number } | undefined
+  if (initial === undefined) return
+  if (resolved.issuers !== undefined) {
+    throw new ConfigError(
+      name,
+      'cannot be set beside issuers: give each entry its own (initialJwks: exportKeys()[issuer])',
+    )
+  }
+  if (resolved.jwksUri === undefined && resolved.openidConnectUrl === undefined) {
+    throw new ConfigError(
+      name,
+      'needs jwksUri or openidConnectUrl: it seeds a key set, and a static signingKey has none',
+    )
+  }
+  const fetchedAt = initial.fetchedAt
+  if (fetchedAt === undefined) return
+  const skewMs = (resolved.clockSkewToleranceSeconds as number) * 1000
+  if (fetchedAt > Date.now() + skewMs) {
+    throw new ConfigError(
+      `${name}.fetchedAt`,
+      `is in the future (${new Date(fetchedAt).toISOString()}): keys cannot have been fetched then`,
+    )
+  }
 }
 
 /** `jwksAgent`: an `http.Agent` or `https.Agent`. */
@@ -421,16 +525,52 @@ export function agent(e: OptionEntry | undefined): Agent | undefined {
   return e.value
 }
 
-/** `jwksHeaders`: header names and single-line string values. */
+/**
+ * Request headers `jwksHeaders` may not set: the connection and framing headers Node.js and the
+ * transport manage (`host` must match the URL, and a proxy agent tunnels to it), the encodings
+ * the size limit decodes (`accept-encoding`), and the conditional and range headers the key set
+ * manages itself (`if-none-match` carries the ETag; a stray condition would turn the JWKS into
+ * an unexpected 304 or 206).
+ */
+export const RESERVED_JWKS_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+  'accept-encoding',
+  'range',
+  'if-range',
+  'if-none-match',
+  'if-match',
+  'if-modified-since',
+  'if-unmodified-since',
+])
+
+/**
+ * `jwksHeaders`: header names and single-line string values; none of
+ * {@link RESERVED_JWKS_HEADERS}, and no name given twice in different case.
+ */
 export function headerRecord(
   e: OptionEntry | undefined,
 ): Readonly<Record<string, string>> | undefined {
   if (!e) return undefined
   if (!isPlainObject(e.value)) throw new ConfigError(e.name, 'must be an object of header values')
   const out: Record<string, string> = {}
+  const seen = new Set<string>()
   for (const [k, v] of Object.entries(e.value)) {
     const name = `${e.name}.${k}`
     if (!HEADER_NAME.test(k)) throw new ConfigError(name, 'is not a valid HTTP header name')
+    const lower = k.toLowerCase()
+    if (RESERVED_JWKS_HEADERS.has(lower))
+      throw new ConfigError(name, 'cannot be set: jwtgate manages this request header')
+    if (seen.has(lower)) throw new ConfigError(name, 'repeats a header name in another case')
+    seen.add(lower)
     if (typeof v !== 'string' || /[\r\n\0]/.test(v))
       throw new ConfigError(name, 'must be a single-line string')
     out[k] = v

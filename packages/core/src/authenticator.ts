@@ -146,12 +146,15 @@ export interface Pipeline {
   readonly skew: number
   /**
    * Algorithm → key → signature → claims → principal, for a token already parsed (and its
-   * payload already decoded, when `claims` is given). Does not touch the token cache.
+   * payload already decoded, when `claims` is given). Does not touch the token cache. `seen`
+   * (auth events) and `rec` (explain) are the pipeline's observers, undefined on the hot path.
    */
   verifyParsed(
     token: string,
     parsed: ParsedToken,
     claims: Record<string, unknown> | undefined,
+    seen?: Seen,
+    rec?: StepRecorder,
   ): Principal | Promise<Principal>
   /** The checks a cached principal goes through on every request (time claims). */
   checkCached(principal: Principal): void
@@ -465,7 +468,8 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     authenticator,
     resolver,
     skew: policy.skew,
-    verifyParsed: (token, parsed, claims) => verifyParsed(token, parsed, claims),
+    verifyParsed: (token, parsed, claims, seen, rec) =>
+      verifyParsed(token, parsed, claims, seen, rec),
     checkCached: (principal) => {
       checkTimeClaims(principal.claims, policy, clock() / 1000)
     },

@@ -7,12 +7,14 @@ import type { Principal } from './types.js'
 /**
  * The checks of the pipeline, in order. Not every check runs for every configuration (`typ` only
  * with the `typ` option, …); a check whose option is unset is reported as passing with a detail
- * saying so.
+ * saying so. `routing` runs only with `issuers`: which issuer the token's unverified `iss`
+ * selected, or why none did.
  */
 export type ExplainCheck =
   | 'authenticator'
   | 'extraction'
   | 'parse'
+  | 'routing'
   | 'alg'
   | 'typ'
   | 'key'

@@ -12,12 +12,15 @@ import {
   type Pipeline,
   type OperableAuthenticator,
 } from './authenticator.js'
-import { AuthError, ConfigError } from './errors.js'
+import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
+import { show, StepRecorder, type Explanation, type Seen } from './explain.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
+import { createEmitter } from './lib/events.js'
+import { parseJsonObject } from './lib/json.js'
 import { isPromiseLike } from './lib/thenable.js'
 import { TokenCache } from './token-cache.js'
 import { createExtractor } from './token/extract.js'
-import { decodePayload, parseCompact } from './token/parse-compact.js'
+import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
 import type {
   AuthEvent,
   AuthenticatorHealth,
@@ -153,6 +156,8 @@ export interface IssuerRoute {
 interface Route {
   readonly pipeline: Pipeline
   readonly resolver: KeyResolver
+  /** `issuers[i]`, for explain(). */
+  readonly name: string
 }
 
 /** What a cached principal was verified under. */
@@ -186,7 +191,7 @@ export function createIssuersAuthenticator(
     } catch (e) {
       throw prefixed(e, issuer.name)
     }
-    byIssuer.set(issuer.issuer, { pipeline, resolver })
+    byIssuer.set(issuer.issuer, { pipeline, resolver, name: issuer.name })
   }
   // Shared by every issuer and keyed by the whole token; the stamp says which issuer verified a
   // principal and under which key-set generation (a rotation of that issuer invalidates it).
@@ -195,6 +200,11 @@ export function createIssuersAuthenticator(
     : undefined
   const stamps = new WeakMap<Principal, Stamp>()
   let closed = false
+  const { challenge, realm } = options
+  const emit = createEmitter(options.onEvent)
+  const listening = options.onEvent !== undefined
+  const rerender = !challenge || realm !== REALM
+  const configured = [...byIssuer.keys()].map(show).join(', ')
 
   function remember(principal: Principal, route: Route, generation: number): Principal {
     if (cache === undefined || route.resolver.generation !== generation) return principal
@@ -207,7 +217,25 @@ export function createIssuersAuthenticator(
     return principal
   }
 
-  function authenticateNow(request: AuthRequest): Principal | Promise<Principal> {
+  /** The token's issuer, by its unverified `iss` (exact match), or issuer_mismatch. */
+  function route(parsed: ParsedToken, seen: RouterSeen | undefined, rec: StepRecorder | undefined) {
+    // Routing reads the payload before the signature is checked; the claims decoded here are
+    // the ones verified afterwards (the signature covers these very bytes).
+    const claims = decodePayload(parsed)
+    const iss = claims.iss
+    rec?.hint(`iss ${show(iss)}; configured issuers: ${configured}`)
+    if (iss !== undefined && typeof iss !== 'string') {
+      throw new AuthError('claim_invalid', { message: 'The "iss" claim must be a string' })
+    }
+    if (seen !== undefined) seen.iss = iss
+    const selected = iss === undefined ? undefined : byIssuer.get(iss)
+    if (selected === undefined) throw new AuthError('issuer_mismatch')
+    return { claims, iss, selected }
+  }
+
+  // The router behind authenticate() and authenticateNow(); `seen` (auth events) is undefined on
+  // the hot path. explain() below takes the same steps with a recorder.
+  function run(request: AuthRequest, seen: RouterSeen | undefined): Principal | Promise<Principal> {
     if (closed) throw new AuthError('jwks_unavailable', { message: 'The authenticator is closed' })
     const token = extract(request)
     if (cache !== undefined) {
@@ -215,30 +243,121 @@ export function createIssuersAuthenticator(
       if (hit !== undefined) {
         const stamp = stamps.get(hit)
         if (stamp !== undefined && stamp.generation === stamp.route.resolver.generation) {
+          if (seen !== undefined) {
+            seen.cached = true
+            seen.header = hit.header
+            seen.claims = hit.claims
+          }
           stamp.route.pipeline.checkCached(hit)
           return hit
         }
       }
     }
     const parsed = parseCompact(token, maxTokenBytes)
-    // Routing reads the payload before the signature is checked; the claims decoded here are
-    // the ones verified below (the signature covers these very bytes).
-    const claims = decodePayload(parsed)
-    const iss = claims.iss
-    if (iss !== undefined && typeof iss !== 'string') {
-      throw new AuthError('claim_invalid', { message: 'The "iss" claim must be a string' })
-    }
-    const route = iss === undefined ? undefined : byIssuer.get(iss)
-    if (route === undefined) throw new AuthError('issuer_mismatch')
-    const generation = route.resolver.generation
-    const result = route.pipeline.verifyParsed(token, parsed, claims)
+    if (seen !== undefined) seen.header = parsed.header
+    const { claims, selected } = route(parsed, seen, undefined)
+    const generation = selected.resolver.generation
+    const result = selected.pipeline.verifyParsed(token, parsed, claims, seen)
     if (cache === undefined) return result
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then((principal) =>
-        remember(principal, route, route.resolver.generation),
+        remember(principal, selected, selected.resolver.generation),
       )
     }
-    return remember(result, route, generation)
+    return remember(result, selected, generation)
+  }
+
+  // With a listener, or a challenge other than the default: the outcome reported (the `iss` that
+  // routed the token, escaped and cut by the emitter) and errors rendered for challenge and realm.
+  function fail(e: unknown, seen: RouterSeen | undefined): unknown {
+    if (!isAuthError(e)) return e
+    if (seen !== undefined) {
+      const header = seen.header
+      const iss = seen.iss
+      emit({
+        type: 'auth.failure',
+        code: e.code,
+        ...(typeof header?.alg === 'string' ? { alg: header.alg } : {}),
+        ...(typeof header?.kid === 'string' ? { kid: header.kid } : {}),
+        ...(typeof iss === 'string' ? { iss } : {}),
+        detail: e.message,
+      })
+    }
+    return rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e
+  }
+  function succeed(principal: Principal, seen: RouterSeen | undefined): Principal {
+    if (seen !== undefined) {
+      const iss = principal.claims.iss
+      emit({
+        type: 'auth.success',
+        cached: seen.cached === true,
+        alg: String(principal.header.alg),
+        ...(typeof iss === 'string' ? { iss } : {}),
+      })
+    }
+    return principal
+  }
+  function observed(request: AuthRequest): Principal | Promise<Principal> {
+    const seen: RouterSeen | undefined = listening ? {} : undefined
+    let result: Principal | Promise<Principal>
+    try {
+      result = run(request, seen)
+    } catch (e) {
+      throw fail(e, seen)
+    }
+    if (isPromiseLike(result)) {
+      return result.then(
+        (principal) => succeed(principal, seen),
+        (e: unknown) => {
+          throw fail(e, seen)
+        },
+      )
+    }
+    return succeed(result, seen)
+  }
+  const authenticateNow =
+    listening || rerender
+      ? observed
+      : (request: AuthRequest): Principal | Promise<Principal> => run(request, undefined)
+
+  /**
+   * Every check in order: extraction, parse, routing (which issuer the unverified `iss`
+   * selected, or why none did), then that issuer's checks, with its clock skew. Never throws;
+   * bypasses the token cache and reports no auth events.
+   */
+  async function explain(request: AuthRequest): Promise<Explanation> {
+    let rec = new StepRecorder(clock() / 1000, options.clockSkewToleranceSeconds)
+    try {
+      if (closed) {
+        throw new AuthError('jwks_unavailable', { message: 'The authenticator is closed' })
+      }
+      rec.at('extraction')
+      const token = extract(request)
+      rec.pass(`a bearer token of ${String(token.length)} characters`)
+      rec.at('parse')
+      const parsed = parseCompact(token, maxTokenBytes)
+      rec.header = parsed.header
+      rec.payloadBytes = parsed.payloadBytes
+      rec.pass('three canonical base64url parts; the header is a JSON object with an alg')
+      rec.at('routing')
+      const { claims, iss, selected } = route(parsed, undefined, rec)
+      rec.pass(`iss ${show(iss)} selects ${selected.name} (of ${String(byIssuer.size)} issuers)`)
+      if (selected.pipeline.skew !== rec.skewSeconds) {
+        // The issuer's own clock skew applies from here on.
+        const own = new StepRecorder(rec.nowSeconds, selected.pipeline.skew)
+        own.steps.push(...rec.steps)
+        own.header = rec.header
+        own.payloadBytes = rec.payloadBytes
+        rec = own
+      }
+      const result = selected.pipeline.verifyParsed(token, parsed, claims, rec, rec)
+      return rec.succeeded(isPromiseLike(result) ? await result : result)
+    } catch (e) {
+      return rec.failed(
+        rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e,
+        decodeUnverified,
+      )
+    }
   }
 
   function authenticate(request: AuthRequest): Promise<Principal> {
@@ -256,7 +375,9 @@ export function createIssuersAuthenticator(
   return {
     authenticate,
     authenticateNow,
-    challenge: options.challenge,
+    explain,
+    challenge,
+    realm,
     jwtHeader: options.jwtHeader,
     // Ready when every issuer's keys are; health is the worst issuer's, keys summed, naming it.
     ready: () => Promise.all(issuerAuths.map((a) => a.ready())).then(() => undefined),
@@ -267,6 +388,20 @@ export function createIssuersAuthenticator(
       cache?.clear()
       await Promise.all(issuerAuths.map((a) => a.close()))
     },
+  }
+}
+
+/** What the router tells the auth events: the pipeline's, plus the `iss` that routed the token. */
+interface RouterSeen extends Seen {
+  iss?: string | undefined
+}
+
+/** The payload as JSON, unverified: explain() shows it when a check fails. */
+function decodeUnverified(bytes: Buffer): Record<string, unknown> | undefined {
+  try {
+    return parseJsonObject(bytes)
+  } catch {
+    return undefined
   }
 }
 

@@ -26,6 +26,7 @@ import {
   signer,
 } from './helpers.js'
 
+const NOW_S = clock() / 1000
 const A = 'https://a.example'
 const B = 'https://b.example/'
 const ecToken = (extra: Record<string, unknown>, header: object = { alg: 'ES256' }) =>
@@ -277,5 +278,161 @@ describe('bad issuers configuration: a ConfigError naming the entry', () => {
     expect(caught).toBeInstanceOf(ConfigError)
     expect((caught as ConfigError).key).toBe(name)
     expect((caught as ConfigError).message.startsWith(`"${name}" `)).toBe(true)
+  })
+})
+
+describe('explain() with issuers (issue 17)', () => {
+  const checks = (steps: readonly { check: string }[]) => steps.map((s) => s.check)
+
+  it('reports the routing step, then the selected issuer’s checks with its own skew', async () => {
+    const auth = createStaticAuthenticator({
+      tokenCache: false,
+      advanced: { clock },
+      issuers: [
+        { issuer: A, signingKey: pem(EC256.publicKey), requiredAudience: 'api-a' },
+        {
+          issuer: B,
+          signingKey: pem(ED.publicKey),
+          requiredAudience: 'api-b',
+          clockSkewToleranceSeconds: 90,
+        },
+      ],
+    })
+    const ok = await auth.explain?.(bearer(edToken({ iss: B, aud: 'api-b' })))
+    expect(ok).toMatchObject({ ok: true, principal: { subject: 'alice' }, claimsVerified: true })
+    const steps = ok?.steps ?? []
+    expect(checks(steps).slice(0, 5)).toEqual(['extraction', 'parse', 'routing', 'alg', 'key'])
+    expect(steps[2]).toEqual({
+      check: 'routing',
+      ok: true,
+      detail: `iss ${JSON.stringify(B)} selects issuers[1] (of 2 issuers)`,
+    })
+    expect(checks(steps)).toContain('audience')
+    expect(steps.every((s) => s.ok)).toBe(true)
+    expect(ok?.clock).toEqual({ now: NOW_S, skewSeconds: 90 })
+
+    // The same steps a single-issuer authenticator reports, after routing.
+    const single = createStaticAuthenticator({
+      tokenCache: false,
+      advanced: { clock },
+      signingKey: pem(ED.publicKey),
+      requiredIssuer: B,
+      requiredAudience: 'api-b',
+      clockSkewToleranceSeconds: 90,
+    })
+    const alone = await single.explain?.(bearer(edToken({ iss: B, aud: 'api-b' })))
+    expect(steps.filter((s) => s.check !== 'routing')).toEqual(alone?.steps)
+  })
+
+  it('an unknown or missing iss fails at routing with the configured issuers, before any key', async () => {
+    const auth = build({})
+    for (const [extra, shown] of [
+      [{ iss: 'https://evil.example' }, '"https://evil.example"'],
+      [{ iss: undefined }, 'undefined'],
+    ] as const) {
+      const why = await auth.explain?.(bearer(ecToken(extra)))
+      expect(why).toMatchObject({
+        ok: false,
+        code: 'issuer_mismatch',
+        status: 401,
+        claimsVerified: false,
+      })
+      const last = why?.steps.at(-1)
+      expect(last?.check).toBe('routing')
+      expect(last?.ok).toBe(false)
+      expect(last?.detail).toContain(`iss ${shown}; configured issuers: "${A}", "${B}"`)
+      expect(checks(why?.steps ?? [])).toEqual(['extraction', 'parse', 'routing'])
+      expect(why?.key).toBeUndefined()
+      expect(why?.header).toMatchObject({ alg: 'ES256' })
+    }
+  })
+
+  it('a failure after routing names the check, e.g. the issuer’s audience', async () => {
+    const why = await build({}).explain?.(bearer(ecToken({ iss: A, aud: 'api-b' })))
+    expect(why).toMatchObject({ ok: false, code: 'audience_mismatch', claimsVerified: true })
+    expect(why?.steps.at(-1)).toMatchObject({ check: 'audience', ok: false })
+    expect(checks(why?.steps ?? [])).toContain('routing')
+  })
+
+  it('a non-string iss, a closed authenticator, no token: never throws', async () => {
+    const auth = build({})
+    await expect(auth.explain?.(bearer(ecToken({ iss: 7 })))).resolves.toMatchObject({
+      ok: false,
+      code: 'claim_invalid',
+      steps: [{ check: 'extraction' }, { check: 'parse' }, { check: 'routing', ok: false }],
+    })
+    await expect(auth.explain?.({ headers: {} })).resolves.toMatchObject({
+      ok: false,
+      code: 'token_missing',
+    })
+    await auth.close()
+    await expect(auth.explain?.(bearer(ecToken({ iss: A })))).resolves.toMatchObject({
+      ok: false,
+      code: 'jwks_unavailable',
+      status: 503,
+    })
+  })
+})
+
+describe('auth.success and auth.failure with issuers (issues 17, 19)', () => {
+  it('carry the iss that routed the token; a cache hit says cached', async () => {
+    const events: AuthEvent[] = []
+    const auth = createStaticAuthenticator({
+      advanced: { clock },
+      onEvent: (e) => events.push(e),
+      issuers: [
+        { issuer: A, signingKey: pem(EC256.publicKey), requiredAudience: 'api-a' },
+        { issuer: B, signingKey: pem(ED.publicKey), requiredAudience: 'api-b' },
+      ],
+    })
+    const a = ecToken({ iss: A, aud: 'api-a' })
+    await auth.authenticate(bearer(a))
+    await auth.authenticate(bearer(a))
+    await auth.authenticate(bearer(edToken({ iss: B, aud: 'api-b' })))
+    await expectAuthFailure(
+      auth.authenticate(bearer(ecToken({ iss: A, aud: 'api-b' }))),
+      'audience_mismatch',
+    )
+    await expectAuthFailure(
+      auth.authenticate(
+        bearer(ecToken({ iss: 'https://evil.example\u202e' }, { alg: 'ES256', kid: 'k1' })),
+      ),
+      'issuer_mismatch',
+    )
+    await expectAuthFailure(auth.authenticate({ headers: {} }), 'token_missing')
+    expect(events.filter((e) => e.type.startsWith('auth.'))).toEqual([
+      { type: 'auth.success', cached: false, alg: 'ES256', iss: A },
+      { type: 'auth.success', cached: true, alg: 'ES256', iss: A },
+      { type: 'auth.success', cached: false, alg: 'EdDSA', iss: B },
+      expect.objectContaining({
+        type: 'auth.failure',
+        code: 'audience_mismatch',
+        alg: 'ES256',
+        iss: A,
+      }),
+      expect.objectContaining({
+        type: 'auth.failure',
+        code: 'issuer_mismatch',
+        alg: 'ES256',
+        kid: 'k1',
+        // attacker-chosen: escaped by the emitter
+        iss: 'https://evil.example\\u202e',
+      }),
+      { type: 'auth.failure', code: 'token_missing', detail: 'No bearer token was presented' },
+    ])
+  })
+
+  it('no listener: no events and the same answers; challenge and realm still render', async () => {
+    const auth = build({ challenge: false })
+    const err = await expectAuthFailure(
+      auth.authenticate(bearer(ecToken({ iss: 'https://x' }))),
+      'issuer_mismatch',
+    )
+    expect(err.headers['WWW-Authenticate']).toBeUndefined()
+    const realm = await expectAuthFailure(
+      build({ realm: 'orders' }).authenticate(bearer(ecToken({ iss: 'https://x' }))),
+      'issuer_mismatch',
+    )
+    expect(realm.headers['WWW-Authenticate']).toContain('realm="orders"')
   })
 })

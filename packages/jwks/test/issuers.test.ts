@@ -273,3 +273,58 @@ describe('issuers: warm starts and health (issue 18)', () => {
     expect(ok.issuers).toBeUndefined()
   })
 })
+
+describe('issuers with key sets: explain() and auth events (issue 17)', () => {
+  it('explain routes by iss, then shows the selected issuer’s keys on offer', async () => {
+    const auth = jwksAuth({
+      issuers: [
+        { issuer: a.issuer, jwksUri: a.jwksUri },
+        { issuer: b.issuer, jwksUri: b.jwksUri },
+      ],
+    })
+    await auth.ready()
+    const ok = await auth.explain?.(bearer(await b.sign({ sub: 'from-b' })))
+    expect(ok).toMatchObject({ ok: true, principal: { subject: 'from-b' } })
+    expect(ok?.steps.map((s) => s.check).slice(0, 4)).toEqual([
+      'extraction',
+      'parse',
+      'routing',
+      'alg',
+    ])
+    expect(ok?.key?.kidsOnOffer).toEqual(b.keys.map((k) => k.kid))
+    // B's key with A's iss: A's keys are the ones on offer, and A's refresh budget is spent.
+    const forged = await b.sign({ sub: 'x', iss: a.issuer })
+    const why = await auth.explain?.(bearer(forged))
+    expect(why).toMatchObject({ ok: false, code: 'key_not_found', status: 401 })
+    expect(why?.steps.find((s) => s.check === 'routing')?.detail).toContain('issuers[0]')
+    expect(why?.key?.kidsOnOffer).toEqual(a.keys.map((k) => k.kid))
+    expect(b.requestCount).toBe(1)
+  })
+
+  it('auth.success and auth.failure carry the iss; the attacker’s iss never reaches a key set', async () => {
+    const events: AuthEvent[] = []
+    const auth = jwksAuth(
+      {
+        issuers: [
+          { issuer: a.issuer, jwksUri: a.jwksUri },
+          { issuer: b.issuer, jwksUri: b.jwksUri },
+        ],
+      },
+      events,
+    )
+    await auth.ready()
+    await auth.authenticate(bearer(await a.sign({ sub: 'from-a' })))
+    const evil = await b.sign({ sub: 'x', iss: 'https://evil.example' })
+    await expectAuthFailure(auth.authenticate(bearer(evil)), 'issuer_mismatch')
+    const auths = events.filter((e) => e.type.startsWith('auth.'))
+    expect(auths).toEqual([
+      expect.objectContaining({ type: 'auth.success', cached: false, iss: a.issuer }),
+      expect.objectContaining({
+        type: 'auth.failure',
+        code: 'issuer_mismatch',
+        iss: 'https://evil.example',
+      }),
+    ])
+    expect(a.requestCount + b.requestCount).toBe(2) // the two start-up fetches only
+  })
+})

@@ -78,6 +78,7 @@ export {
   assertRoles,
   createAdapterSetup,
   createRequestGuard,
+  createRequirement,
   headersOf,
   isAuthenticator,
   isPreflight,
@@ -89,6 +90,8 @@ export {
   type GuardRequest,
   type NodeRequestHeaders,
   type RequestGuard,
+  type RequirementKind,
+  type RouteRequirement,
   type SkipRequest,
   type SkipRule,
 } from './http/guard.js'

@@ -7,6 +7,7 @@ import {
   ConfigError,
   createAdapterSetup,
   createRequestGuard,
+  createRequirement,
   createStaticAuthenticator,
   headersOf,
   isAuthenticator,
@@ -584,5 +585,123 @@ describe('createAdapterSetup: one option shape (issue 20 item 5)', () => {
       // @ts-expect-error -- misspelled on purpose: it does not compile, and fails at run time too
       createAdapterSetup({ signingKey: SECRET_B64, skipp: ['/h'] }, undefined, build),
     ).toThrow(config('skipp'))
+  })
+})
+
+describe('createRequirement: route helpers (issue 16 items 1 and 4)', () => {
+  const principal = (roles: string[], scopes?: string[]): Principal =>
+    ({ subject: 'alice', roles, scopes, claims: {}, header: {}, token: 't' }) as Principal
+  const configError = (key: string) =>
+    expect.objectContaining({ name: 'ConfigError', key }) as ConfigError
+
+  it('allScopes needs every scope; anyScope one of them; exact and case-sensitive', () => {
+    const all = createRequirement('allScopes', ['read:orders', 'write:orders'])
+    const any = createRequirement('anyScope', ['read:orders', 'admin'])
+    const both = principal([], ['read:orders', 'write:orders', 'x'])
+    const one = principal([], ['read:orders'])
+    const other = principal([], ['Read:orders', 'read:orders ', 'admin:x'])
+    expect(all.check(both)).toBeUndefined()
+    expect(any.check(one)).toBeUndefined()
+    expect(all.check(one)?.code).toBe('insufficient_scope')
+    expect(any.check(other)?.code).toBe('insufficient_scope')
+    // A principal built without scopes has none.
+    expect(any.check(principal(['read:orders']))?.code).toBe('insufficient_scope')
+  })
+
+  it('a failed scope check is 403 insufficient_scope with the required scopes in the challenge', () => {
+    const all = createRequirement('allScopes', ['read:orders', 'write:orders'])
+    const e = all.check(principal([], ['read:orders']))
+    expect(e).toBeInstanceOf(AuthError)
+    expect(e?.status).toBe(403)
+    expect(e?.requiredScopes).toEqual(['read:orders', 'write:orders'])
+    const expected =
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The token lacks the required scopes", scope="read:orders write:orders"'
+    expect(e?.headers).toEqual({ 'WWW-Authenticate': expected })
+    const guard = createRequestGuard(auth)
+    expect(guard.respond(e as AuthError)).toEqual({
+      status: 403,
+      headers: { 'WWW-Authenticate': expected },
+      body: { error: 'insufficient_scope', message: 'The token lacks the required scopes' },
+    })
+  })
+
+  it("the error follows the guard's realm and challenge", () => {
+    const realmed = createRequestGuard(staticAuth({ signingKey: SECRET_B64, realm: 'orders' }))
+    const e = createRequirement('anyScope', ['a']).check(principal([], []), realmed)
+    expect(e?.wwwAuthenticate).toBe(
+      'Bearer realm="orders", error="insufficient_scope", error_description="The token lacks the required scopes", scope="a"',
+    )
+    expect(realmed.respond(e as AuthError).headers).toEqual(e?.headers)
+    const quiet = createRequestGuard(auth, { challenge: false })
+    const q = createRequirement('allRoles', ['a']).check(principal([]), quiet)
+    expect(q?.code).toBe('insufficient_roles')
+    expect(q?.headers).toEqual({})
+    expect(quiet.respond(q as AuthError).headers).toEqual({})
+  })
+
+  it('roles: anyRole and allRoles, 403 insufficient_roles without scope=', () => {
+    const any = createRequirement('anyRole', ['admin', 'ops'])
+    const all = createRequirement('allRoles', ['reader', 'ops'])
+    expect(any.check(principal(['ops']))).toBeUndefined()
+    expect(all.check(principal(['ops', 'reader']))).toBeUndefined()
+    const e = all.check(principal(['ops']))
+    expect(e?.code).toBe('insufficient_roles')
+    expect(e?.status).toBe(403)
+    expect(e?.wwwAuthenticate).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
+    )
+    expect(any.check(principal([' admin', 'Admin']))?.code).toBe('insufficient_roles')
+  })
+
+  it('no principal: 401 token_missing, for every kind (requireAuth under optional)', () => {
+    for (const kind of ['anyRole', 'allRoles', 'allScopes', 'anyScope'] as const) {
+      const e = createRequirement(kind, ['x']).check(undefined)
+      expect([e?.code, e?.status]).toEqual(['token_missing', 401])
+    }
+    const auth = createRequirement('auth')
+    expect(auth.names).toEqual([])
+    expect(auth.check(principal([]))).toBeUndefined()
+    const e = auth.check(undefined)
+    expect([e?.code, e?.status, e?.wwwAuthenticate]).toEqual([
+      'token_missing',
+      401,
+      'Bearer realm="jwtgate"',
+    ])
+  })
+
+  it('no names, an empty or non-string name, or a scope with a space: ConfigError at definition', () => {
+    expect(() => createRequirement('anyRole', [], 'requireRoles()')).toThrow(
+      configError('requireRoles()'),
+    )
+    expect(() => createRequirement('allRoles', [], 'requireAllRoles()')).toThrow(
+      configError('requireAllRoles()'),
+    )
+    expect(() => createRequirement('allScopes', [])).toThrow(configError('allScopes'))
+    expect(() => createRequirement('anyScope', [], 'requireAnyScope()')).toThrow(
+      configError('requireAnyScope()'),
+    )
+    expect(() => createRequirement('allScopes', ['a', ''], 'requireScopes()')).toThrow(
+      configError('requireScopes()[1]'),
+    )
+    expect(() => createRequirement('anyRole', [42], 'requireRoles()')).toThrow(
+      configError('requireRoles()[0]'),
+    )
+    expect(() => createRequirement('allScopes', ['read write'], 'requireScopes()')).toThrow(
+      configError('requireScopes()[0]'),
+    )
+    expect(() => createRequirement('anyScope', ['say"hi'], 's')).toThrow(configError('s[0]'))
+    expect(() => createRequirement('auth', ['x'], 'requireAuth()')).toThrow(
+      configError('requireAuth()'),
+    )
+    // Roles may hold spaces (they come from arrays); only scopes are tokens.
+    expect(createRequirement('anyRole', ['team lead']).names).toEqual(['team lead'])
+  })
+
+  it('the names are a frozen copy', () => {
+    const names = ['a', 'b']
+    const r = createRequirement('allScopes', names)
+    names.push('c')
+    expect(r.names).toEqual(['a', 'b'])
+    expect(Object.isFrozen(r.names)).toBe(true)
   })
 })

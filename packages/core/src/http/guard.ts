@@ -496,3 +496,136 @@ export function assertRoles(
   if (principal === undefined) throw new AuthError('token_missing')
   checkRoles(principal, roles, mode)
 }
+
+/** What a route helper requires of the request's principal. */
+export type RequirementKind = 'auth' | 'anyRole' | 'allRoles' | 'allScopes' | 'anyScope'
+
+/**
+ * A route requirement, compiled once where the route is defined ({@link createRequirement}).
+ * Checking it allocates nothing when it holds.
+ */
+export interface RouteRequirement {
+  /** What it requires. */
+  readonly kind: RequirementKind
+  /** The role or scope names, frozen (empty for `auth`). */
+  readonly names: readonly string[]
+  /**
+   * Checks the principal. Returns undefined when the requirement holds; otherwise the
+   * {@link AuthError} to answer with: token_missing (401) without a principal, insufficient_roles
+   * (403) for roles, insufficient_scope (403) for scopes, carrying the required scopes so that its
+   * challenge has `scope="…"` (RFC 6750 §3.1). Never throws.
+   *
+   * @param principal - the request's principal; undefined when `optional` (or `skip`) let the
+   *   request through anonymously
+   * @param guard - the guard of the `jwtAuth` that ran before: the error follows its `challenge`
+   *   and realm (defaults: challenge on, realm `jwtgate`)
+   */
+  check(principal: Principal | undefined, guard?: RequestGuard): AuthError | undefined
+}
+
+// RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+const NO_NAMES: readonly string[] = Object.freeze([])
+const REQUIREMENT_KINDS: ReadonlySet<string> = new Set([
+  'anyRole',
+  'allRoles',
+  'allScopes',
+  'anyScope',
+])
+
+/**
+ * Compiles a route requirement: the names are validated and frozen here, at route definition, so
+ * a helper without names can neither answer 403 to everyone nor let everyone through. Every
+ * adapter's `requireRoles`, `requireAllRoles`, `requireScopes`, `requireAnyScope` and
+ * `requireAuth` is one of these. Names compare exactly (case-sensitive, no trimming); scopes are
+ * read from `principal.scopes`.
+ *
+ * @param kind - `auth` (a principal at all), `anyRole`, `allRoles`, `allScopes` (the OAuth
+ *   convention) or `anyScope`
+ * @param names - the role or scope names (none for `auth`)
+ * @param label - how the caller spelled the helper, for the ConfigError (`requireScopes()`,
+ *   `@Scopes()` …); defaults to `kind`
+ * @returns the requirement
+ * @throws {@link ConfigError} for no names, a name that is not a non-empty string, or a scope that
+ *   is not an RFC 6749 scope token (printable ASCII without space, `"` or `\`)
+ * @example
+ * ```ts
+ * const writeOrders = createRequirement('allScopes', ['orders:write'], 'requireScopes()')
+ * const error = writeOrders.check(req.auth, guard) // undefined, or the AuthError to render
+ * ```
+ */
+export function createRequirement(
+  kind: RequirementKind,
+  names: readonly unknown[] = [],
+  label: string = kind,
+): RouteRequirement {
+  if (kind === 'auth') {
+    if (names.length > 0) throw new ConfigError(label, 'takes no names')
+    return {
+      kind,
+      names: NO_NAMES,
+      check: (principal, guard) =>
+        principal === undefined ? errorFor('token_missing', guard, undefined) : undefined,
+    }
+  }
+  // JavaScript callers can pass anything.
+  if (!REQUIREMENT_KINDS.has(kind)) {
+    throw new ConfigError('kind', 'must be auth, anyRole, allRoles, allScopes or anyScope')
+  }
+  const scopes = kind === 'allScopes' || kind === 'anyScope'
+  if (!Array.isArray(names) || names.length === 0) {
+    throw new ConfigError(
+      label,
+      `needs at least one ${scopes ? 'scope' : 'role'}: without one it would answer 403 to everyone, or let everyone through`,
+    )
+  }
+  for (const [i, name] of names.entries()) {
+    if (typeof name !== 'string' || name === '') {
+      throw new ConfigError(`${label}[${String(i)}]`, 'must be a non-empty string')
+    }
+    if (scopes && !SCOPE_TOKEN.test(name)) {
+      throw new ConfigError(
+        `${label}[${String(i)}]`,
+        'must be one scope token: printable ASCII without spaces, double quotes or backslashes (RFC 6749 §3.3)',
+      )
+    }
+  }
+  const required: readonly string[] = Object.freeze([...(names as string[])])
+  const count = required.length
+  const all = kind === 'allRoles' || kind === 'allScopes'
+  const code = scopes ? 'insufficient_scope' : 'insufficient_roles'
+  const requiredScopes = scopes ? required : undefined
+  // One loop over the precomputed names with `includes`: no closure, no allocation.
+  const holds = (have: readonly string[]): boolean => {
+    if (all) {
+      for (let i = 0; i < count; i++) if (!have.includes(required[i] as string)) return false
+      return true
+    }
+    for (let i = 0; i < count; i++) if (have.includes(required[i] as string)) return true
+    return false
+  }
+  return {
+    kind,
+    names: required,
+    check: (principal, guard) => {
+      if (principal === undefined) return errorFor('token_missing', guard, undefined)
+      // `?? NO_NAMES`: a hand-written authenticator (plain JavaScript) may build principals
+      // without scopes; they have none, rather than a TypeError.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
+      const have = scopes ? (principal.scopes ?? NO_NAMES) : principal.roles
+      return holds(have) ? undefined : errorFor(code, guard, requiredScopes)
+    },
+  }
+}
+
+function errorFor(
+  code: 'token_missing' | 'insufficient_roles' | 'insufficient_scope',
+  guard: RequestGuard | undefined,
+  requiredScopes: readonly string[] | undefined,
+): AuthError {
+  return new AuthError(code, {
+    requiredScopes,
+    challenge: guard?.challenge,
+    realm: guard?.authenticator.realm,
+  })
+}

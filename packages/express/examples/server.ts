@@ -1,5 +1,5 @@
 import express from 'express'
-import { jwtAuth, requireRoles } from '@jwtgate/express'
+import { jwtAuth, requireRoles, requireScopes } from '@jwtgate/express'
 
 const app = express()
 app.use(
@@ -15,6 +15,9 @@ app.get('/me', (req, res) => {
 })
 app.get('/admin', requireRoles('admin'), (_req, res) => {
   res.json({ ok: true })
+})
+app.get('/orders', requireScopes('orders:read'), (_req, res) => {
+  res.json({ orders: [] })
 })
 
 export const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1')

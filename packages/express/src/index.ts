@@ -18,15 +18,16 @@
  * @module
  */
 import {
-  assertRoles,
   AuthError,
   createAdapterSetup,
+  createRequirement,
   toHttpResponse,
   type AdapterInput,
   type Authenticator,
   type GuardOptions,
   type Principal,
   type RequestGuard,
+  type RouteRequirement,
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
@@ -133,38 +134,83 @@ export function jwtAuth(
  * Route middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;
  * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
  *
- * @param roles - accepted roles
+ * @param roles - accepted roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string, here at
+ *   route definition
  * @example
  * ```ts
  * app.delete('/index/:name', requireRoles('admin', 'ops'), handler)
  * ```
  */
 export function requireRoles(...roles: string[]): RequestHandler {
-  return rolesMiddleware(roles, 'any')
+  return requirementMiddleware(createRequirement('anyRole', roles, 'requireRoles()'))
 }
 
 /**
  * Route middleware that needs every one of `roles` (all-of).
  *
- * @param roles - required roles
+ * @param roles - required roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string
  * @example
  * ```ts
  * app.post('/billing', requireAllRoles('finance', 'approver'), handler)
  * ```
  */
 export function requireAllRoles(...roles: string[]): RequestHandler {
-  return rolesMiddleware(roles, 'all')
+  return requirementMiddleware(createRequirement('allRoles', roles, 'requireAllRoles()'))
 }
 
-function rolesMiddleware(roles: readonly string[], mode: 'any' | 'all'): RequestHandler {
+/**
+ * Route middleware that needs every one of `scopes` (all-of, the OAuth convention), read from
+ * `req.auth.scopes`. Without a principal: 401 token_missing; with too few scopes: 403
+ * insufficient_scope with `WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"`
+ * naming the required scopes (RFC 6750 §3.1).
+ *
+ * @param scopes - required scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.post('/orders', requireScopes('orders:write'), handler)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return requirementMiddleware(createRequirement('allScopes', scopes, 'requireScopes()'))
+}
+
+/**
+ * Route middleware that needs one of `scopes` (any-of). Failures as {@link requireScopes}.
+ *
+ * @param scopes - accepted scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.get('/orders', requireAnyScope('orders:read', 'orders:admin'), handler)
+ * ```
+ */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  return requirementMiddleware(createRequirement('anyScope', scopes, 'requireAnyScope()'))
+}
+
+/**
+ * Route middleware that needs a principal: 401 token_missing for a request that `optional` (or
+ * `skip`) let through anonymously.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ ...authOptions, optional: true }))
+ * app.post('/comments', requireAuth(), handler)
+ * ```
+ */
+export function requireAuth(): RequestHandler {
+  return requirementMiddleware(createRequirement('auth', [], 'requireAuth()'))
+}
+
+function requirementMiddleware(requirement: RouteRequirement): RequestHandler {
   return (req, res, next) => {
-    try {
-      assertRoles(req.auth, roles, mode)
-    } catch (e) {
-      fail(e, req, res, next, (req as WithSettings)[SETTINGS])
-      return
-    }
-    next()
+    const settings = (req as WithSettings)[SETTINGS]
+    const error = requirement.check(req.auth, settings?.guard)
+    if (error === undefined) next()
+    else fail(error, req, res, next, settings)
   }
 }
 

@@ -7,7 +7,14 @@ import { createStaticAuthenticator, type Authenticator } from '@jwtgate/core'
 import { generateTestKey, MockJwksServer, mintToken, type TestKey } from '@jwtgate/testing'
 import express, { type ErrorRequestHandler } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jwtAuth, requireRoles } from '../src/index.js'
+import {
+  jwtAuth,
+  requireAllRoles,
+  requireAnyScope,
+  requireAuth,
+  requireRoles,
+  requireScopes,
+} from '../src/index.js'
 
 const url = (server: Server) => `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
 const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } })
@@ -56,6 +63,15 @@ describe('README example', () => {
     const admin = await fetch(`${url(server)}/admin`, bearer(token))
     expect(admin.status).toBe(403)
     expect(await admin.json()).toMatchObject({ error: 'insufficient_roles' })
+    const orders = await fetch(`${url(server)}/orders`, bearer(token))
+    expect(orders.status).toBe(403)
+    expect(orders.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The token lacks the required scopes", scope="orders:read"',
+    )
+    const reader = await idp.sign({ sub: 'alice', aud: 'my-api', scope: 'orders:read' })
+    expect(await (await fetch(`${url(server)}/orders`, bearer(reader))).json()).toEqual({
+      orders: [],
+    })
     const none = await fetch(`${url(server)}/me`)
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
@@ -148,5 +164,91 @@ describe('jwtAuth (express)', () => {
     } finally {
       server.close()
     }
+  })
+})
+
+describe('route helpers: scopes, requireAuth, no names (issue 16 items 1 and 4)', () => {
+  const SCOPE_CHALLENGE = (realm: string, scopes: string) =>
+    `Bearer realm="${realm}", error="insufficient_scope", error_description="The token lacks the required scopes", scope="${scopes}"`
+  let server: Server
+  let realmed: Server
+  beforeAll(async () => {
+    const app = express()
+    app.use(jwtAuth(auth, { optional: true }))
+    app.get('/orders', requireScopes('orders:read', 'orders:write'), (_req, res) =>
+      res.json({ ok: true }),
+    )
+    app.get('/any', requireAnyScope('orders:read', 'orders:admin'), (_req, res) =>
+      res.json({ ok: true }),
+    )
+    app.get('/must', requireAuth(), (req, res) => res.json({ user: req.auth?.subject }))
+    server = await serve(app)
+    const other = express()
+    other.use(jwtAuth({ signingKey: key.publicKeyPem, realm: 'orders-api' }))
+    other.get('/orders', requireScopes('orders:write'), (_req, res) => res.json({ ok: true }))
+    realmed = await serve(other)
+  })
+  afterAll(() => {
+    server.close()
+    realmed.close()
+  })
+  const token = (scope?: string) =>
+    mintToken({ key, claims: scope === undefined ? { sub: 'alice' } : { sub: 'alice', scope } })
+
+  it('requireScopes: every scope passes; one missing is 403 insufficient_scope with scope="…"', async () => {
+    const ok = await fetch(
+      `${url(server)}/orders`,
+      bearer(await token('orders:write orders:read x')),
+    )
+    expect(ok.status).toBe(200)
+    const res = await fetch(`${url(server)}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      error: 'insufficient_scope',
+      message: 'The token lacks the required scopes',
+    })
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:write'),
+    )
+  })
+
+  it('requireAnyScope: one scope passes; none is 403 naming the accepted scopes', async () => {
+    expect((await fetch(`${url(server)}/any`, bearer(await token('orders:admin')))).status).toBe(
+      200,
+    )
+    const res = await fetch(`${url(server)}/any`, bearer(await token('Orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:admin'),
+    )
+  })
+
+  it('under optional: requireAuth and requireScopes answer an anonymous request 401 token_missing', async () => {
+    for (const path of ['/must', '/orders', '/any']) {
+      const res = await fetch(`${url(server)}${path}`)
+      expect(res.status).toBe(401)
+      expect(await res.json()).toMatchObject({ error: 'token_missing' })
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
+    }
+    const ok = await fetch(`${url(server)}/must`, bearer(await token()))
+    expect(await ok.json()).toEqual({ user: 'alice' })
+  })
+
+  it("the challenge carries the authenticator's realm", async () => {
+    const res = await fetch(`${url(realmed)}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(SCOPE_CHALLENGE('orders-api', 'orders:write'))
+  })
+
+  it('no names, or an empty or non-string name: ConfigError at route definition', () => {
+    const configError = (k: string) =>
+      expect.objectContaining({ name: 'ConfigError', key: k }) as Error
+    expect(() => requireRoles()).toThrow(configError('requireRoles()'))
+    expect(() => requireAllRoles()).toThrow(configError('requireAllRoles()'))
+    expect(() => requireScopes()).toThrow(configError('requireScopes()'))
+    expect(() => requireAnyScope()).toThrow(configError('requireAnyScope()'))
+    expect(() => requireScopes('a', '')).toThrow(configError('requireScopes()[1]'))
+    expect(() => requireRoles(42 as unknown as string)).toThrow(configError('requireRoles()[0]'))
+    expect(() => requireAnyScope('read write')).toThrow(configError('requireAnyScope()[0]'))
   })
 })

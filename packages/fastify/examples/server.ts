@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import { jwtAuth, requireRoles } from '@jwtgate/fastify'
+import { jwtAuth, requireRoles, requireScopes } from '@jwtgate/fastify'
 
 export const app = Fastify()
 await app.register(jwtAuth, {
@@ -12,5 +12,6 @@ await app.register(jwtAuth, {
 app.get('/health', () => ({ ok: true }))
 app.get('/me', (request) => ({ user: request.auth?.subject, roles: request.auth?.roles }))
 app.get('/admin', { preHandler: requireRoles('admin') }, () => ({ ok: true }))
+app.get('/orders', { preHandler: requireScopes('orders:read') }, () => ({ orders: [] }))
 
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' })

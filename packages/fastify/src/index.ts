@@ -19,16 +19,17 @@
  * @module
  */
 import {
-  assertRoles,
   AuthError,
   ConfigError,
   createAdapterSetup,
+  createRequirement,
   toHttpResponse,
   type AdapterInput,
   type Authenticator,
   type GuardOptions,
   type Principal,
   type RequestGuard,
+  type RouteRequirement,
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type {
@@ -38,7 +39,7 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
   onRequestHookHandler,
-  preHandlerAsyncHookHandler,
+  preHandlerHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -138,13 +139,13 @@ function setup(app: FastifyInstance, options: FastifyJwtAuthOptions): void {
   if (ownsAuthenticator) app.addHook('onClose', () => guard.authenticator.close())
 }
 
-/** A failed onRequest: reply (or let `onError` decide), then end or continue the hook. */
+/** A failed hook: reply (or let `onError` decide), then end or continue the hook. */
 function failHook(
   e: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
-  settings: Settings,
+  settings: Settings | undefined,
 ): void {
   let handled: unknown
   try {
@@ -185,45 +186,90 @@ export const jwtAuth = fp(plugin, { name: '@jwtgate/fastify', fastify: '5.x' })
 export default jwtAuth
 
 /**
- * A `preHandler` that needs one of `roles` (any-of). Without a principal: 401 token_missing; with
- * too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
+ * A `preHandler` that needs one of `roles` (any-of). Without a principal: 401 token_missing;
+ * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
  *
- * @param roles - accepted roles
+ * @param roles - accepted roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string, here at
+ *   route definition
  * @example
  * ```ts
  * app.get('/admin', { preHandler: requireRoles('admin') }, handler)
  * ```
  */
-export function requireRoles(...roles: string[]): preHandlerAsyncHookHandler {
-  return rolesHook(roles, 'any')
+export function requireRoles(...roles: string[]): preHandlerHookHandler {
+  return requirementHook(createRequirement('anyRole', roles, 'requireRoles()'))
 }
 
 /**
  * A `preHandler` that needs every one of `roles` (all-of).
  *
- * @param roles - required roles
+ * @param roles - required roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string
  * @example
  * ```ts
  * app.post('/billing', { preHandler: requireAllRoles('finance', 'approver') }, handler)
  * ```
  */
-export function requireAllRoles(...roles: string[]): preHandlerAsyncHookHandler {
-  return rolesHook(roles, 'all')
+export function requireAllRoles(...roles: string[]): preHandlerHookHandler {
+  return requirementHook(createRequirement('allRoles', roles, 'requireAllRoles()'))
 }
 
-function rolesHook(roles: readonly string[], mode: 'any' | 'all'): preHandlerAsyncHookHandler {
-  return function (request, reply) {
-    try {
-      assertRoles(request.auth, roles, mode)
-    } catch (e) {
-      const settings = (request.server as WithSettings)[SETTINGS]
-      return Promise.resolve().then(() => fail(e, request, reply, settings))
-    }
-    return Promise.resolve(undefined)
+/**
+ * A `preHandler` that needs every one of `scopes` (all-of, the OAuth convention), read from
+ * the principal's `scopes`. Without a principal: 401 token_missing; with too few scopes: 403
+ * insufficient_scope with `WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"`
+ * naming the required scopes (RFC 6750 §3.1).
+ *
+ * @param scopes - required scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.post('/orders', { preHandler: requireScopes('orders:write') }, handler)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): preHandlerHookHandler {
+  return requirementHook(createRequirement('allScopes', scopes, 'requireScopes()'))
+}
+
+/**
+ * A `preHandler` that needs one of `scopes` (any-of). Failures as {@link requireScopes}.
+ *
+ * @param scopes - accepted scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.get('/orders', { preHandler: requireAnyScope('orders:read', 'orders:admin') }, handler)
+ * ```
+ */
+export function requireAnyScope(...scopes: string[]): preHandlerHookHandler {
+  return requirementHook(createRequirement('anyScope', scopes, 'requireAnyScope()'))
+}
+
+/**
+ * A `preHandler` that needs a principal: 401 token_missing for a request that `optional` (or
+ * `skip`) let through anonymously.
+ *
+ * @example
+ * ```ts
+ * await app.register(jwtAuth, { ...authOptions, optional: true })
+ * app.post('/comments', { preHandler: requireAuth() }, handler)
+ * ```
+ */
+export function requireAuth(): preHandlerHookHandler {
+  return requirementHook(createRequirement('auth', [], 'requireAuth()'))
+}
+
+// Callback style: when the requirement holds, `done` runs at once, with no Promise of ours.
+function requirementHook(requirement: RouteRequirement): preHandlerHookHandler {
+  return function (request, reply, done) {
+    const settings = (request.server as WithSettings)[SETTINGS]
+    const error = requirement.check(request.auth, settings?.guard)
+    if (error === undefined) done()
+    else failHook(error, request, reply, done, settings)
   }
 }
 
-/** Sends the AuthError's response, or hands it to `onError`; anything else is rethrown. */
 function fail(
   e: unknown,
   request: FastifyRequest,

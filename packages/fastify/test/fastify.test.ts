@@ -5,7 +5,14 @@ import { createStaticAuthenticator, type Authenticator } from '@jwtgate/core'
 import { generateTestKey, MockJwksServer, mintToken, type TestKey } from '@jwtgate/testing'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jwtAuth, requireRoles } from '../src/index.js'
+import {
+  jwtAuth,
+  requireAllRoles,
+  requireAnyScope,
+  requireAuth,
+  requireRoles,
+  requireScopes,
+} from '../src/index.js'
 
 const url = (app: FastifyInstance) =>
   `http://127.0.0.1:${String((app.server.address() as AddressInfo).port)}`
@@ -50,6 +57,15 @@ describe('README example', () => {
     expect(admin.headers.get('www-authenticate')).toBe(
       'Bearer realm="jwtgate", error="insufficient_scope", error_description="The principal lacks the required roles"',
     )
+    const orders = await fetch(`${url(app)}/orders`, bearer(token))
+    expect(orders.status).toBe(403)
+    expect(orders.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The token lacks the required scopes", scope="orders:read"',
+    )
+    const reader = await idp.sign({ sub: 'alice', aud: 'my-api', scope: 'orders:read' })
+    expect(await (await fetch(`${url(app)}/orders`, bearer(reader))).json()).toEqual({
+      orders: [],
+    })
     const none = await fetch(`${url(app)}/me`)
     expect(none.status).toBe(401)
     expect(await none.json()).toMatchObject({ error: 'token_missing' })
@@ -320,5 +336,100 @@ describe('jwtAuth (fastify)', () => {
     expect(res.statusCode).toBe(500)
     expect(res.headers['www-authenticate']).toBeUndefined()
     await app.close()
+  })
+})
+
+describe('route helpers: scopes, requireAuth, no names (issue 16 items 1 and 4)', () => {
+  const SCOPE_CHALLENGE = (realm: string, scopes: string) =>
+    `Bearer realm="${realm}", error="insufficient_scope", error_description="The token lacks the required scopes", scope="${scopes}"`
+  let app: FastifyInstance
+  let realmed: FastifyInstance
+  beforeAll(async () => {
+    app = Fastify()
+    await app.register(jwtAuth, { authenticator: auth, optional: true })
+    app.get('/orders', { preHandler: requireScopes('orders:read', 'orders:write') }, () => ({
+      ok: true,
+    }))
+    app.get('/any', { preHandler: requireAnyScope('orders:read', 'orders:admin') }, () => ({
+      ok: true,
+    }))
+    app.get('/must', { preHandler: requireAuth() }, (request) => ({ user: request.auth?.subject }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    realmed = Fastify()
+    await realmed.register(jwtAuth, { signingKey: key.publicKeyPem, realm: 'orders-api' })
+    realmed.get('/orders', { preHandler: requireScopes('orders:write') }, () => ({ ok: true }))
+    await realmed.listen({ port: 0, host: '127.0.0.1' })
+  })
+  afterAll(async () => {
+    await app.close()
+    await realmed.close()
+  })
+  const BASE = () => url(app)
+  const REALMED = () => url(realmed)
+
+  const token = (scope?: string) =>
+    mintToken({ key, claims: scope === undefined ? { sub: 'alice' } : { sub: 'alice', scope } })
+
+  it('requireScopes: every scope passes; one missing is 403 insufficient_scope with scope="…"', async () => {
+    const ok = await fetch(`${BASE()}/orders`, bearer(await token('orders:write orders:read x')))
+    expect(ok.status).toBe(200)
+    const res = await fetch(`${BASE()}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      error: 'insufficient_scope',
+      message: 'The token lacks the required scopes',
+    })
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:write'),
+    )
+  })
+
+  it('requireAnyScope: one scope passes; none is 403 naming the accepted scopes', async () => {
+    expect((await fetch(`${BASE()}/any`, bearer(await token('orders:admin')))).status).toBe(200)
+    const res = await fetch(`${BASE()}/any`, bearer(await token('Orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:admin'),
+    )
+  })
+
+  it('under optional: requireAuth and requireScopes answer an anonymous request 401 token_missing', async () => {
+    for (const path of ['/must', '/orders', '/any']) {
+      const res = await fetch(`${BASE()}${path}`)
+      expect(res.status).toBe(401)
+      expect(await res.json()).toMatchObject({ error: 'token_missing' })
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
+    }
+    const ok = await fetch(`${BASE()}/must`, bearer(await token()))
+    expect(await ok.json()).toEqual({ user: 'alice' })
+  })
+
+  it("the challenge carries the authenticator's realm", async () => {
+    const res = await fetch(`${REALMED()}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(SCOPE_CHALLENGE('orders-api', 'orders:write'))
+  })
+
+  it('no names, or an empty or non-string name: ConfigError at route definition', () => {
+    const configError = (k: string) =>
+      expect.objectContaining({ name: 'ConfigError', key: k }) as Error
+    expect(() => requireRoles()).toThrow(configError('requireRoles()'))
+    expect(() => requireAllRoles()).toThrow(configError('requireAllRoles()'))
+    expect(() => requireScopes()).toThrow(configError('requireScopes()'))
+    expect(() => requireAnyScope()).toThrow(configError('requireAnyScope()'))
+    expect(() => requireScopes('a', '')).toThrow(configError('requireScopes()[1]'))
+    expect(() => requireRoles(42 as unknown as string)).toThrow(configError('requireRoles()[0]'))
+    expect(() => requireAnyScope('read write')).toThrow(configError('requireAnyScope()[0]'))
+  })
+
+  it('the hooks are callback-style: no Promise on a request that passes', () => {
+    const hook = requireScopes('a') as (...args: unknown[]) => unknown
+    expect(hook.length).toBe(3)
+    let called = 0
+    const result = hook({ auth: { scopes: ['a'], roles: [] }, server: app }, {}, () => {
+      called++
+    })
+    expect(result).toBeUndefined()
+    expect(called).toBe(1)
   })
 })

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { jwtAuth, requireRoles, type JwtGateEnv } from '@jwtgate/hono'
+import { jwtAuth, requireRoles, requireScopes, type JwtGateEnv } from '@jwtgate/hono'
 
 const app = new Hono<JwtGateEnv>()
 app.use(
@@ -15,6 +15,7 @@ app.use(
 app.get('/health', (c) => c.json({ ok: true }))
 app.get('/me', (c) => c.json({ user: c.get('auth')?.subject, roles: c.get('auth')?.roles }))
 app.get('/admin', requireRoles('admin'), (c) => c.json({ ok: true }))
+app.get('/orders', requireScopes('orders:read'), (c) => c.json({ orders: [] }))
 
 export const server = serve({
   fetch: app.fetch,

@@ -20,9 +20,9 @@
  * @module
  */
 import {
-  assertRoles,
   AuthError,
   createAdapterSetup,
+  createRequirement,
   toHttpResponse,
   type Authenticator,
   type GuardOptions,
@@ -30,7 +30,7 @@ import {
   type JwtAuthOptions,
   type Principal,
   type RequestGuard,
-  type RolesMode,
+  type RouteRequirement,
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type { Context, MiddlewareHandler, Next } from 'hono'
@@ -140,7 +140,7 @@ export function jwtAuth(
   })
 }
 
-function failed(e: unknown, c: Context, settings: Settings): Promise<Response> {
+function failed(e: unknown, c: Context, settings: Settings | undefined): Promise<Response> {
   try {
     return Promise.resolve(fail(e, c, settings))
   } catch (err) {
@@ -172,59 +172,82 @@ function checkRequest(
  * Route middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;
  * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
  *
- * @param roles - accepted roles
+ * @param roles - accepted roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string, here at
+ *   route definition
  * @example
  * ```ts
  * app.delete('/index/:name', requireRoles('admin', 'ops'), handler)
  * ```
  */
 export function requireRoles(...roles: string[]): MiddlewareHandler<JwtGateEnv> {
-  return rolesMiddleware(roles, 'any')
+  return requirementMiddleware(createRequirement('anyRole', roles, 'requireRoles()'))
 }
 
 /**
  * Route middleware that needs every one of `roles` (all-of).
  *
- * @param roles - required roles
+ * @param roles - required roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string
  * @example
  * ```ts
  * app.post('/billing', requireAllRoles('finance', 'approver'), handler)
  * ```
  */
 export function requireAllRoles(...roles: string[]): MiddlewareHandler<JwtGateEnv> {
-  return rolesMiddleware(roles, 'all')
+  return requirementMiddleware(createRequirement('allRoles', roles, 'requireAllRoles()'))
 }
 
 /**
- * Route middleware that needs a principal: 401 token_missing for a request `optional` let
- * through anonymously.
+ * Route middleware that needs every one of `scopes` (all-of, the OAuth convention), read from
+ * the principal's `scopes`. Without a principal: 401 token_missing; with too few scopes: 403
+ * insufficient_scope with `WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"`
+ * naming the required scopes (RFC 6750 §3.1).
+ *
+ * @param scopes - required scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.post('/orders', requireScopes('orders:write'), handler)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): MiddlewareHandler<JwtGateEnv> {
+  return requirementMiddleware(createRequirement('allScopes', scopes, 'requireScopes()'))
+}
+
+/**
+ * Route middleware that needs one of `scopes` (any-of). Failures as {@link requireScopes}.
+ *
+ * @param scopes - accepted scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * app.get('/orders', requireAnyScope('orders:read', 'orders:admin'), handler)
+ * ```
+ */
+export function requireAnyScope(...scopes: string[]): MiddlewareHandler<JwtGateEnv> {
+  return requirementMiddleware(createRequirement('anyScope', scopes, 'requireAnyScope()'))
+}
+
+/**
+ * Route middleware that needs a principal: 401 token_missing for a request that `optional` (or
+ * `skip`) let through anonymously.
  *
  * @example
  * ```ts
- * app.use(jwtAuth({ ...options, optional: true }))
+ * app.use(jwtAuth({ ...authOptions, optional: true }))
  * app.post('/comments', requireAuth(), handler)
  * ```
  */
 export function requireAuth(): MiddlewareHandler<JwtGateEnv> {
-  return check((principal) => {
-    if (principal === undefined) throw new AuthError('token_missing')
-  })
+  return requirementMiddleware(createRequirement('auth', [], 'requireAuth()'))
 }
 
-function rolesMiddleware(roles: readonly string[], mode: RolesMode): MiddlewareHandler<JwtGateEnv> {
-  return check((principal) => {
-    assertRoles(principal, roles, mode)
-  })
-}
-
-function check(assert: (principal: Principal | undefined) => void): MiddlewareHandler<JwtGateEnv> {
+function requirementMiddleware(requirement: RouteRequirement): MiddlewareHandler<JwtGateEnv> {
   return (c, next) => {
-    try {
-      assert(c.get('auth'))
-    } catch (e) {
-      return Promise.resolve(fail(e, c, c.get(SETTINGS as 'auth') as Settings | undefined))
-    }
-    return next()
+    const settings = c.get(SETTINGS as 'auth') as Settings | undefined
+    const error = requirement.check(c.get('auth'), settings?.guard)
+    return error === undefined ? next() : failed(error, c, settings)
   }
 }
 

@@ -17,8 +17,10 @@ import {
   ConfigError,
   jwtAuth,
   requireAllRoles,
+  requireAnyScope,
   requireAuth,
   requireRoles,
+  requireScopes,
   type JwtGateEnv,
 } from '../src/index.js'
 
@@ -98,6 +100,15 @@ describe('README example', () => {
     )
     const ok = await idp.sign({ sub: 'root', aud: 'my-api', roles: ['admin'] })
     expect((await fetch(`${url(server)}/admin`, bearer(ok))).status).toBe(200)
+    const orders = await fetch(`${url(server)}/orders`, bearer(token))
+    expect(orders.status).toBe(403)
+    expect(orders.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The token lacks the required scopes", scope="orders:read"',
+    )
+    const reader = await idp.sign({ sub: 'alice', aud: 'my-api', scope: 'orders:read' })
+    expect(await (await fetch(`${url(server)}/orders`, bearer(reader))).json()).toEqual({
+      orders: [],
+    })
     const none = await fetch(`${url(server)}/me`)
     await expectError(none, 'token_missing')
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
@@ -367,5 +378,85 @@ describe('types', () => {
       return c.text('ok')
     })
     expectTypeOf(jwtAuth).parameter(0).not.toBeAny()
+  })
+})
+
+describe('route helpers: scopes, requireAuth, no names (issue 16 items 1 and 4)', () => {
+  const SCOPE_CHALLENGE = (realm: string, scopes: string) =>
+    `Bearer realm="${realm}", error="insufficient_scope", error_description="The token lacks the required scopes", scope="${scopes}"`
+  let server: Server
+  let realmed: Server
+  beforeAll(async () => {
+    const app = new Hono<JwtGateEnv & { Bindings: HttpBindings }>()
+    app.use(jwtAuth(auth, { optional: true }))
+    app.get('/orders', requireScopes('orders:read', 'orders:write'), (c) => c.json({ ok: true }))
+    app.get('/any', requireAnyScope('orders:read', 'orders:admin'), (c) => c.json({ ok: true }))
+    app.get('/must', requireAuth(), (c) => c.json({ user: c.get('auth')?.subject }))
+    server = await listen(app)
+    const other = new Hono<JwtGateEnv & { Bindings: HttpBindings }>()
+    other.use(jwtAuth({ signingKey: key.publicKeyPem, realm: 'orders-api' }))
+    other.get('/orders', requireScopes('orders:write'), (c) => c.json({ ok: true }))
+    realmed = await listen(other)
+  })
+  afterAll(async () => {
+    await close(server)
+    await close(realmed)
+  })
+  const BASE = () => url(server)
+  const REALMED = () => url(realmed)
+
+  const token = (scope?: string) =>
+    mintToken({ key, claims: scope === undefined ? { sub: 'alice' } : { sub: 'alice', scope } })
+
+  it('requireScopes: every scope passes; one missing is 403 insufficient_scope with scope="…"', async () => {
+    const ok = await fetch(`${BASE()}/orders`, bearer(await token('orders:write orders:read x')))
+    expect(ok.status).toBe(200)
+    const res = await fetch(`${BASE()}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      error: 'insufficient_scope',
+      message: 'The token lacks the required scopes',
+    })
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:write'),
+    )
+  })
+
+  it('requireAnyScope: one scope passes; none is 403 naming the accepted scopes', async () => {
+    expect((await fetch(`${BASE()}/any`, bearer(await token('orders:admin')))).status).toBe(200)
+    const res = await fetch(`${BASE()}/any`, bearer(await token('Orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(
+      SCOPE_CHALLENGE('jwtgate', 'orders:read orders:admin'),
+    )
+  })
+
+  it('under optional: requireAuth and requireScopes answer an anonymous request 401 token_missing', async () => {
+    for (const path of ['/must', '/orders', '/any']) {
+      const res = await fetch(`${BASE()}${path}`)
+      expect(res.status).toBe(401)
+      expect(await res.json()).toMatchObject({ error: 'token_missing' })
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
+    }
+    const ok = await fetch(`${BASE()}/must`, bearer(await token()))
+    expect(await ok.json()).toEqual({ user: 'alice' })
+  })
+
+  it("the challenge carries the authenticator's realm", async () => {
+    const res = await fetch(`${REALMED()}/orders`, bearer(await token('orders:read')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBe(SCOPE_CHALLENGE('orders-api', 'orders:write'))
+  })
+
+  it('no names, or an empty or non-string name: ConfigError at route definition', () => {
+    const configError = (k: string) =>
+      expect.objectContaining({ name: 'ConfigError', key: k }) as Error
+    expect(() => requireRoles()).toThrow(configError('requireRoles()'))
+    expect(() => requireAllRoles()).toThrow(configError('requireAllRoles()'))
+    expect(() => requireScopes()).toThrow(configError('requireScopes()'))
+    expect(() => requireAnyScope()).toThrow(configError('requireAnyScope()'))
+    expect(() => requireScopes('a', '')).toThrow(configError('requireScopes()[1]'))
+    expect(() => requireRoles(42 as unknown as string)).toThrow(configError('requireRoles()[0]'))
+    expect(() => requireAnyScope('read write')).toThrow(configError('requireAnyScope()[0]'))
   })
 })

@@ -1,5 +1,5 @@
 import Koa from 'koa'
-import { jwtAuth, requireRoles } from '@jwtgate/koa'
+import { jwtAuth, requireRoles, requireScopes } from '@jwtgate/koa'
 
 const app = new Koa()
 app.use(
@@ -11,9 +11,12 @@ app.use(
   }),
 )
 const admin = requireRoles('admin')
+const readOrders = requireScopes('orders:read')
 app.use(async (ctx, next) => {
   if (ctx.path === '/me') ctx.body = { user: ctx.state.auth?.subject, roles: ctx.state.auth?.roles }
   else if (ctx.path === '/admin') await admin(ctx, () => Promise.resolve((ctx.body = { ok: true })))
+  else if (ctx.path === '/orders')
+    await readOrders(ctx, () => Promise.resolve((ctx.body = { orders: [] })))
   else await next()
 })
 

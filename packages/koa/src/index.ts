@@ -17,15 +17,16 @@
  * @module
  */
 import {
-  assertRoles,
   AuthError,
   createAdapterSetup,
+  createRequirement,
   toHttpResponse,
   type AdapterInput,
   type Authenticator,
   type GuardOptions,
   type Principal,
   type RequestGuard,
+  type RouteRequirement,
 } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import type { Context, Middleware, Next } from 'koa'
@@ -117,36 +118,86 @@ export function jwtAuth(
 }
 
 /**
- * Middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing; with too
- * few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
+ * Middleware that needs one of `roles` (any-of). Without a principal: 401 token_missing;
+ * with too few roles: 403 insufficient_roles with `WWW-Authenticate: Bearer error="insufficient_scope"`.
  *
- * @param roles - accepted roles
+ * @param roles - accepted roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string, here at
+ *   route definition
  * @example
  * ```ts
  * router.delete('/index/:name', requireRoles('admin', 'ops'), handler)
  * ```
  */
 export function requireRoles(...roles: string[]): Middleware {
-  return rolesMiddleware(roles, 'any')
+  return requirementMiddleware(createRequirement('anyRole', roles, 'requireRoles()'))
 }
 
 /**
  * Middleware that needs every one of `roles` (all-of).
  *
- * @param roles - required roles
+ * @param roles - required roles (at least one)
+ * @throws `ConfigError` without roles, or for a role that is not a non-empty string
+ * @example
+ * ```ts
+ * router.post('/billing', requireAllRoles('finance', 'approver'), handler)
+ * ```
  */
 export function requireAllRoles(...roles: string[]): Middleware {
-  return rolesMiddleware(roles, 'all')
+  return requirementMiddleware(createRequirement('allRoles', roles, 'requireAllRoles()'))
 }
 
-function rolesMiddleware(roles: readonly string[], mode: 'any' | 'all'): Middleware {
-  return async (ctx: Context, next: Next): Promise<unknown> => {
-    try {
-      assertRoles(ctx.state.auth, roles, mode)
-    } catch (e) {
-      return fail(e, ctx, (ctx.state as StateWithSettings)[GUARD])
-    }
-    return next()
+/**
+ * Middleware that needs every one of `scopes` (all-of, the OAuth convention), read from
+ * the principal's `scopes`. Without a principal: 401 token_missing; with too few scopes: 403
+ * insufficient_scope with `WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"`
+ * naming the required scopes (RFC 6750 §3.1).
+ *
+ * @param scopes - required scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * router.post('/orders', requireScopes('orders:write'), handler)
+ * ```
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  return requirementMiddleware(createRequirement('allScopes', scopes, 'requireScopes()'))
+}
+
+/**
+ * Middleware that needs one of `scopes` (any-of). Failures as {@link requireScopes}.
+ *
+ * @param scopes - accepted scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * router.get('/orders', requireAnyScope('orders:read', 'orders:admin'), handler)
+ * ```
+ */
+export function requireAnyScope(...scopes: string[]): Middleware {
+  return requirementMiddleware(createRequirement('anyScope', scopes, 'requireAnyScope()'))
+}
+
+/**
+ * Middleware that needs a principal: 401 token_missing for a request that `optional` (or
+ * `skip`) let through anonymously.
+ *
+ * @example
+ * ```ts
+ * app.use(jwtAuth({ ...authOptions, optional: true }))
+ * router.post('/comments', requireAuth(), handler)
+ * ```
+ */
+export function requireAuth(): Middleware {
+  return requirementMiddleware(createRequirement('auth', [], 'requireAuth()'))
+}
+
+// Synchronous: koa-compose wraps what a middleware returns, so no Promise of ours when it holds.
+function requirementMiddleware(requirement: RouteRequirement): Middleware {
+  return (ctx: Context, next: Next): unknown => {
+    const settings = (ctx.state as StateWithSettings)[GUARD]
+    const error = requirement.check(ctx.state.auth, settings?.guard)
+    return error === undefined ? next() : fail(error, ctx, settings)
   }
 }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import { Controller, Get, Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
-import { Auth, JwtGateModule, Public, Roles, type Principal } from '@jwtgate/nestjs'
+import { Auth, JwtGateModule, Public, Roles, Scopes, type Principal } from '@jwtgate/nestjs'
 
 @Controller()
 class AppController {
@@ -20,6 +20,12 @@ class AppController {
   @Get('admin')
   admin() {
     return { ok: true }
+  }
+
+  @Scopes('orders:read')
+  @Get('orders')
+  orders() {
+    return { orders: [] }
   }
 }
 

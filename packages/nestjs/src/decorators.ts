@@ -1,6 +1,6 @@
-import { ConfigError } from '@jwtgate/core'
+import { createRequirement, type RequirementKind } from '@jwtgate/core'
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common'
-import { ALL_ROLES, IS_PUBLIC, ROLES, SCOPES } from './tokens.js'
+import { ALL_ROLES, ANY_SCOPE, IS_PUBLIC, REQUIRE_AUTH, ROLES, SCOPES } from './tokens.js'
 
 /**
  * Marks a route (or every route of a controller) as public: the guard lets it through without
@@ -30,7 +30,7 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  * ```
  */
 export const Roles = (...roles: string[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(ROLES, named('Roles', roles))
+  SetMetadata(ROLES, named('anyRole', '@Roles()', roles))
 
 /**
  * Requires every one of `roles` (all-of), like `requireAllRoles` in the other adapters. On a
@@ -47,15 +47,18 @@ export const Roles = (...roles: string[]): MethodDecorator & ClassDecorator =>
  * ```
  */
 export const AllRoles = (...roles: string[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(ALL_ROLES, named('AllRoles', roles))
+  SetMetadata(ALL_ROLES, named('allRoles', '@AllRoles()', roles))
 
 /**
- * Requires every one of `scopes` (all-of, the OAuth convention). Without a principal: 401
- * token_missing; with too few scopes: 403 insufficient_scope. On a controller it applies to
- * every route; a route's own `@Scopes` replaces it.
+ * Requires every one of `scopes` (all-of, the OAuth convention), like `requireScopes` in the
+ * other adapters; scopes are read from the principal's `scopes`. Without a principal: 401
+ * token_missing; with too few scopes: 403 insufficient_scope with
+ * `WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"` naming the required scopes
+ * (RFC 6750 §3.1). On a controller it applies to every route; a route's own `@Scopes` replaces it.
  *
- * @param scopes - required scopes (at least one)
- * @throws `ConfigError` without scopes, when the class is defined
+ * @param scopes - required scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token, when the class
+ *   is defined
  * @example
  * ```ts
  * @Scopes('orders:write')
@@ -64,15 +67,42 @@ export const AllRoles = (...roles: string[]): MethodDecorator & ClassDecorator =
  * ```
  */
 export const Scopes = (...scopes: string[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(SCOPES, named('Scopes', scopes))
+  SetMetadata(SCOPES, named('allScopes', '@Scopes()', scopes))
 
-function named(decorator: string, names: string[]): readonly string[] {
-  if (names.length === 0) throw new ConfigError(`@${decorator}()`, 'needs at least one name')
-  for (const [i, name] of names.entries()) {
-    if (typeof name !== 'string' || name === '')
-      throw new ConfigError(`@${decorator}()[${String(i)}]`, 'must be a non-empty string')
-  }
-  return Object.freeze([...names])
+/**
+ * Requires one of `scopes` (any-of), like `requireAnyScope` in the other adapters. On a
+ * controller it applies to every route; a route's own `@AnyScope` replaces it. Combined with
+ * `@Scopes` on the same route, both must hold.
+ *
+ * @param scopes - accepted scopes (at least one; each an RFC 6749 scope token)
+ * @throws `ConfigError` without scopes, or for a scope that is not a scope token
+ * @example
+ * ```ts
+ * @AnyScope('orders:read', 'orders:admin')
+ * @Get('orders')
+ * list() {}
+ * ```
+ */
+export const AnyScope = (...scopes: string[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ANY_SCOPE, named('anyScope', '@AnyScope()', scopes))
+
+/**
+ * Requires a principal, like `requireAuth()` in the other adapters: 401 token_missing for a
+ * request that `optional` (or `skip`) let through anonymously. On a controller it applies to
+ * every route.
+ *
+ * @example
+ * ```ts
+ * @RequireAuth()
+ * @Post('comments')
+ * comment(@Auth() auth: Principal) {}
+ * ```
+ */
+export const RequireAuth = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRE_AUTH, true)
+
+/** Validates the names when the class is defined (a ConfigError then, never per request). */
+function named(kind: RequirementKind, label: string, names: string[]): readonly string[] {
+  return createRequirement(kind, names, label).names
 }
 
 /**

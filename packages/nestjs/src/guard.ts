@@ -1,15 +1,40 @@
-import { assertRoles, AuthError, type GuardRequest, type Principal } from '@jwtgate/core'
+import {
+  AuthError,
+  createRequirement,
+  type GuardRequest,
+  type Principal,
+  type RequirementKind,
+  type RouteRequirement,
+} from '@jwtgate/core'
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import { JwtGateException } from './exception.js'
-import { ALL_ROLES, IS_PUBLIC, JWTGATE_STATE, ROLES, type JwtGateState } from './tokens.js'
+import {
+  ALL_ROLES,
+  ANY_SCOPE,
+  IS_PUBLIC,
+  JWTGATE_STATE,
+  REQUIRE_AUTH,
+  ROLES,
+  SCOPES,
+  type JwtGateState,
+} from './tokens.js'
 
 /** What a route needs, read from its decorators once and kept. */
 interface Policy {
   readonly isPublic: boolean
-  readonly roles: readonly string[] | undefined
-  readonly allRoles: readonly string[] | undefined
+  /** `@RequireAuth`, `@Roles`, `@AllRoles`, `@Scopes`, `@AnyScope`, compiled; all must hold. */
+  readonly requirements: readonly RouteRequirement[]
 }
+
+/** The decorators that add a requirement, with the metadata each sets. */
+const REQUIREMENTS: readonly (readonly [string, RequirementKind, string])[] = [
+  [REQUIRE_AUTH, 'auth', '@RequireAuth()'],
+  [ROLES, 'anyRole', '@Roles()'],
+  [ALL_ROLES, 'allRoles', '@AllRoles()'],
+  [SCOPES, 'allScopes', '@Scopes()'],
+  [ANY_SCOPE, 'anyScope', '@AnyScope()'],
+]
 
 /** Express's request, or Fastify's with the Node request at `raw`. */
 interface PlatformRequest extends GuardRequest {
@@ -22,7 +47,7 @@ interface PlatformRequest extends GuardRequest {
  * The guard `JwtGateModule` registers globally (unless `globalGuard: false`; then apply it with
  * `@UseGuards(JwtAuthGuard)`). It authenticates every HTTP request except `@Public()` routes and
  * `skip` paths, puts the principal at `request.auth` (read it with `@Auth()`), and enforces
- * `@Roles()` and `@AllRoles()`. A failure is thrown as a {@link JwtGateException}. Other execution contexts
+ * `@RequireAuth()`, `@Roles()`, `@AllRoles()`, `@Scopes()` and `@AnyScope()`. A failure is thrown as a {@link JwtGateException}. Other execution contexts
  * (WebSockets, microservices) are let through: this guard is for HTTP.
  */
 @Injectable()
@@ -88,11 +113,10 @@ export class JwtAuthGuard implements CanActivate {
     context: ExecutionContext,
   ): true {
     request.auth = principal
-    try {
-      if (policy.roles !== undefined) assertRoles(principal, policy.roles, 'any')
-      if (policy.allRoles !== undefined) assertRoles(principal, policy.allRoles, 'all')
-    } catch (e) {
-      throw this.#render(e, context)
+    const { requirements } = policy
+    for (let i = 0; i < requirements.length; i++) {
+      const error = (requirements[i] as RouteRequirement).check(principal, this.#state.guard)
+      if (error !== undefined) throw this.#render(error, context)
     }
     return true
   }
@@ -121,14 +145,19 @@ export class JwtAuthGuard implements CanActivate {
     let policy = byHandler.get(handler)
     if (policy === undefined) {
       const targets = [handler, controller]
+      const requirements: RouteRequirement[] = []
+      for (const [key, kind, label] of REQUIREMENTS) {
+        const value = this.#reflector.getAllAndOverride<unknown>(key, targets)
+        if (value === undefined || value === false) continue
+        // The decorators validated the names when the class was defined.
+        requirements.push(
+          createRequirement(kind, kind === 'auth' ? [] : (value as readonly string[]), label),
+        )
+      }
       policy = {
         isPublic:
           this.#reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true,
-        roles: this.#reflector.getAllAndOverride<readonly string[] | undefined>(ROLES, targets),
-        allRoles: this.#reflector.getAllAndOverride<readonly string[] | undefined>(
-          ALL_ROLES,
-          targets,
-        ),
+        requirements,
       }
       byHandler.set(handler, policy)
     }

@@ -3,7 +3,7 @@
  * platform, without passport.
  *
  * `JwtGateModule.forRoot(options)` (or `forRootAsync`) builds the authenticator once and
- * registers {@link JwtAuthGuard} globally; `@Public()` opens a route, `@Roles()` restricts it,
+ * registers {@link JwtAuthGuard} globally; `@Public()` opens a route, `@Roles()` and `@Scopes()` restrict it,
  * and `@Auth()` hands the verified principal to a handler. Every policy decision lives in
  * `@jwtgate/core`; failures are answered with the same status, JSON body and
  * `WWW-Authenticate` as every other jwtgate adapter.
@@ -36,7 +36,7 @@
  *
  * @module
  */
-export { AllRoles, Auth, Public, Roles } from './decorators.js'
+export { AllRoles, AnyScope, Auth, Public, RequireAuth, Roles, Scopes } from './decorators.js'
 export { JwtGateException } from './exception.js'
 export { JwtAuthGuard } from './guard.js'
 export {
@@ -47,10 +47,13 @@ export {
 } from './module.js'
 export {
   ALL_ROLES,
+  ANY_SCOPE,
   IS_PUBLIC,
   JWTGATE_OPTIONS,
   JWTGATE_STATE,
+  REQUIRE_AUTH,
   ROLES,
+  SCOPES,
   type JwtGateOptions,
   type JwtGateState,
   type NestAdapterOptions,

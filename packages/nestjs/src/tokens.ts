@@ -20,6 +20,10 @@ export const ROLES = 'jwtgate:roles'
 export const ALL_ROLES = 'jwtgate:all-roles'
 /** Metadata key set by `@Scopes()`. */
 export const SCOPES = 'jwtgate:scopes'
+/** Metadata key set by `@AnyScope()`. */
+export const ANY_SCOPE = 'jwtgate:any-scope'
+/** Metadata key set by `@RequireAuth()`. */
+export const REQUIRE_AUTH = 'jwtgate:require-auth'
 
 /** Options of the guard, beside the authentication options. */
 export interface NestAdapterOptions extends GuardOptions {

@@ -31,13 +31,16 @@ import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   AllRoles,
+  AnyScope,
   Auth,
   ConfigError,
   JwtAuthGuard,
   JwtGateException,
   JwtGateModule,
   Public,
+  RequireAuth,
   Roles,
+  Scopes,
   type Principal,
 } from '../src/index.js'
 
@@ -174,6 +177,13 @@ describe('README example', () => {
     )
     const ok = await idp.sign({ sub: 'root', aud: 'my-api', roles: ['admin'] })
     expect((await fetch(`${url}/admin`, bearer(ok))).status).toBe(200)
+    const orders = await fetch(`${url}/orders`, bearer(token))
+    await expectError(orders, 'insufficient_scope')
+    expect(orders.headers.get('www-authenticate')).toBe(
+      'Bearer realm="jwtgate", error="insufficient_scope", error_description="The token lacks the required scopes", scope="orders:read"',
+    )
+    const reader = await idp.sign({ sub: 'alice', aud: 'my-api', scope: 'orders:read' })
+    expect(await (await fetch(`${url}/orders`, bearer(reader))).json()).toEqual({ orders: [] })
     const none = await fetch(`${url}/me`)
     await expectError(none, 'token_missing')
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
@@ -453,9 +463,105 @@ describe('configuration errors', () => {
     ).rejects.toThrow(expect.objectContaining({ key: 'globalGuard' }) as Error)
   })
 
-  it('@Roles() without names: ConfigError when the class is defined', () => {
+  it('a decorator without names, or with an empty name: ConfigError when the class is defined', () => {
+    const configError = (k: string) =>
+      expect.objectContaining({ name: 'ConfigError', key: k }) as Error
     expect(() => Roles()).toThrow(ConfigError)
-    expect(() => Roles('')).toThrow(ConfigError)
-    expect(() => AllRoles()).toThrow(expect.objectContaining({ key: '@AllRoles()' }) as Error)
+    expect(() => Roles('')).toThrow(configError('@Roles()[0]'))
+    expect(() => AllRoles()).toThrow(configError('@AllRoles()'))
+    expect(() => Scopes()).toThrow(configError('@Scopes()'))
+    expect(() => AnyScope()).toThrow(configError('@AnyScope()'))
+    expect(() => Scopes('a', 42 as unknown as string)).toThrow(configError('@Scopes()[1]'))
+    expect(() => AnyScope('read write')).toThrow(configError('@AnyScope()[0]'))
   })
 })
+
+@Scopes('orders:read')
+@Controller('orders')
+class OrdersController {
+  @Get()
+  list() {
+    return { ok: true }
+  }
+
+  @Scopes('orders:read', 'orders:write')
+  @Get('write')
+  write() {
+    return { ok: true }
+  }
+
+  @AnyScope('orders:admin', 'orders:write')
+  @Get('any')
+  any() {
+    return { ok: true }
+  }
+}
+
+@Controller('comments')
+class CommentsController {
+  @Get()
+  open(@Auth() principal: Principal | undefined) {
+    return { anonymous: principal === undefined }
+  }
+
+  @RequireAuth()
+  @Get('mine')
+  mine(@Auth() principal: Principal) {
+    return { user: principal.subject }
+  }
+}
+
+describe.each(['express', 'fastify'] as const)(
+  'on %s: @Scopes, @AnyScope, @RequireAuth (issue 16 items 1 and 4)',
+  (platform) => {
+    const SCOPE_CHALLENGE = (realm: string, scopes: string) =>
+      `Bearer realm="${realm}", error="insufficient_scope", error_description="The token lacks the required scopes", scope="${scopes}"`
+    let app: INestApplication
+    let url: string
+    beforeAll(async () => {
+      ;({ app, url } = await start(
+        platform,
+        JwtGateModule.forRoot({ authenticator: auth, optional: true }),
+        { controllers: [OrdersController, CommentsController] },
+      ))
+    })
+    afterAll(() => app.close())
+    const token = (scope?: string) =>
+      mintToken({ key, claims: scope === undefined ? { sub: 'alice' } : { sub: 'alice', scope } })
+
+    it('@Scopes: all of; a route-level @Scopes replaces the controller one', async () => {
+      expect((await fetch(`${url}/orders`, bearer(await token('orders:read')))).status).toBe(200)
+      const both = await token('orders:write orders:read')
+      expect((await fetch(`${url}/orders/write`, bearer(both))).status).toBe(200)
+      const res = await fetch(`${url}/orders/write`, bearer(await token('orders:read')))
+      await expectError(res, 'insufficient_scope')
+      expect(res.headers.get('www-authenticate')).toBe(
+        SCOPE_CHALLENGE('jwtgate', 'orders:read orders:write'),
+      )
+    })
+
+    it('@AnyScope: one of, beside the controller-level @Scopes (both must hold)', async () => {
+      const ok = await token('orders:read orders:admin')
+      expect((await fetch(`${url}/orders/any`, bearer(ok))).status).toBe(200)
+      const res = await fetch(`${url}/orders/any`, bearer(await token('orders:read')))
+      await expectError(res, 'insufficient_scope')
+      expect(res.headers.get('www-authenticate')).toBe(
+        SCOPE_CHALLENGE('jwtgate', 'orders:admin orders:write'),
+      )
+      // The controller's @Scopes('orders:read') is still required.
+      const admin = await fetch(`${url}/orders/any`, bearer(await token('orders:admin')))
+      expect(admin.headers.get('www-authenticate')).toBe(SCOPE_CHALLENGE('jwtgate', 'orders:read'))
+    })
+
+    it('under optional: @RequireAuth and @Scopes answer an anonymous request 401 token_missing', async () => {
+      expect(await (await fetch(`${url}/comments`)).json()).toEqual({ anonymous: true })
+      for (const path of ['/comments/mine', '/orders', '/orders/any']) {
+        const res = await fetch(`${url}${path}`)
+        await expectError(res, 'token_missing')
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="jwtgate"')
+      }
+      const mine = await fetch(`${url}/comments/mine`, bearer(await token()))
+      expect(await mine.json()).toEqual({ user: 'alice' })
+    })
+  },
+)

@@ -1,6 +1,6 @@
 // Second-wave adapter behaviour, over every framework: repeated token headers on a raw socket
 // behind a header-adding middleware, CORS preflights, the skip predicate, the one option shape
-// and its ConfigErrors.
+// and its ConfigErrors; route helpers without names.
 import type { ConfigError } from '@jwtgate/core'
 import { AUTH_ERRORS, type AuthErrorCode, type Authenticator } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
@@ -192,3 +192,46 @@ describe.each(SECOND_WAVE)('$name: one option shape (issue 20 item 5)', ({ setUp
     await expect(setUp({ ...options(), skip: 42 })).rejects.toThrow(configError('skip'))
   })
 })
+
+describe.each(SECOND_WAVE)(
+  '$name: route helpers without names (issue 16 item 4)',
+  ({ helpers }) => {
+    const configError = (key: string): ConfigError =>
+      expect.objectContaining({
+        name: 'ConfigError',
+        key: expect.stringContaining(key) as string,
+      }) as ConfigError
+
+    it('requireRoles(), requireAllRoles(), requireScopes(), requireAnyScope(): ConfigError at route definition', () => {
+      expect(() => helpers.requireRoles()).toThrow(configError('Roles()'))
+      expect(() => helpers.requireAllRoles()).toThrow(configError('AllRoles()'))
+      expect(() => helpers.requireScopes()).toThrow(configError('Scopes()'))
+      expect(() => helpers.requireAnyScope()).toThrow(configError('AnyScope()'))
+    })
+
+    it('an empty or non-string name, or a scope with a space: ConfigError naming its position', () => {
+      expect(() => helpers.requireRoles('admin', '')).toThrow(configError('Roles()[1]'))
+      expect(() => helpers.requireAllRoles(7 as unknown as string)).toThrow(
+        configError('AllRoles()[0]'),
+      )
+      expect(() => helpers.requireScopes('orders:read orders:write')).toThrow(
+        configError('Scopes()[0]'),
+      )
+      expect(() => helpers.requireAnyScope('a', undefined as unknown as string)).toThrow(
+        configError('AnyScope()[1]'),
+      )
+    })
+
+    it('with names (and requireAuth without any): a route helper', () => {
+      for (const helper of [
+        helpers.requireRoles('admin'),
+        helpers.requireAllRoles('ops', 'audit'),
+        helpers.requireScopes('orders:read'),
+        helpers.requireAnyScope('orders:read', 'orders:admin'),
+        helpers.requireAuth(),
+      ]) {
+        expect(typeof helper).toBe('function')
+      }
+    })
+  },
+)

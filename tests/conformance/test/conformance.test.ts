@@ -1,11 +1,12 @@
 // One suite, every adapter: the same requests over real HTTP must get the same status, body and
-// headers from Express 4, Express 5, Fastify and Koa. Policy lives in core, so any difference
+// headers from Express 4, Express 5, Fastify, Koa, Hono and NestJS (on Express and on Fastify). Policy lives in core, so any difference
 // here is an adapter bug.
 import { AUTH_ERRORS, type AuthErrorCode, type Authenticator } from '@jwtgate/core'
 import { createAuthenticator } from '@jwtgate/jwks'
 import { algNoneToken, MockJwksServer, tamperPayload } from '@jwtgate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FRAMEWORKS, type RunningApp } from './frameworks.js'
+import { ALL_SCOPES, ANY_SCOPES } from './scopes.js'
 import { bearer, get, type Reply } from './http.js'
 
 const AUDIENCE = 'conformance-api'
@@ -45,6 +46,20 @@ function expectError(reply: Reply, code: AuthErrorCode, expected: string | undef
     status: AUTH_ERRORS[code].status,
     body: { error: code, message: expect.any(String) as string },
     challenge,
+  })
+  expect(reply.headers['content-type']).toMatch(/^application\/json/)
+}
+
+/** 403 insufficient_scope, its challenge naming exactly the scopes the route required (RFC 6750 §3.1). */
+function expectScopeError(reply: Reply, scopes: readonly string[]): void {
+  expect({
+    status: reply.status,
+    body: reply.body,
+    challenge: reply.headers['www-authenticate'],
+  }).toEqual({
+    status: 403,
+    body: { error: 'insufficient_scope', message: AUTH_ERRORS.insufficient_scope.message },
+    challenge: `${SCOPE}, error_description="${AUTH_ERRORS.insufficient_scope.message}", scope="${scopes.join(' ')}"`,
   })
   expect(reply.headers['content-type']).toMatch(/^application\/json/)
 }
@@ -144,6 +159,44 @@ describe.each(FRAMEWORKS)('$name', ({ start }) => {
     expect((await get(`${app.url}/admin`, bearer(t))).status).toBe(403)
   })
 
+  it('requireScopes: every scope passes (space-separated scope claim); one missing is 403 insufficient_scope with scope="…"', async () => {
+    const all = await token({ scope: 'orders:write profile orders:read' })
+    expect(await get(`${app.url}/orders`, bearer(all))).toMatchObject({
+      status: 200,
+      body: { ok: true },
+    })
+    const one = await get(`${app.url}/orders`, bearer(await token({ scope: 'orders:read' })))
+    expectScopeError(one, ALL_SCOPES)
+    // No scope claim at all: no scopes.
+    expectScopeError(await get(`${app.url}/orders`, bearer(await token())), ALL_SCOPES)
+  })
+
+  it('requireAnyScope: one scope passes; none is 403 insufficient_scope naming the accepted scopes', async () => {
+    const admin = await token({ scope: 'orders:admin' })
+    expect((await get(`${app.url}/orders-any`, bearer(admin))).status).toBe(200)
+    const scp = await token({ scp: ['profile', 'orders:read'] })
+    expect((await get(`${app.url}/orders-any`, bearer(scp))).status).toBe(200)
+    const other = await get(`${app.url}/orders-any`, bearer(await token({ scope: 'profile' })))
+    expectScopeError(other, ANY_SCOPES)
+  })
+
+  it('scopes are exact: never comma-split, case-sensitive, and roles are not scopes', async () => {
+    for (const claims of [
+      { scope: 'orders:read,orders:write' },
+      { scope: 'ORDERS:READ ORDERS:WRITE' },
+      { roles: ['orders:read', 'orders:write'] },
+    ]) {
+      expectScopeError(await get(`${app.url}/orders`, bearer(await token(claims))), ALL_SCOPES)
+    }
+  })
+
+  it('requireAuth: a principal passes', async () => {
+    expect(await get(`${app.url}/must`, bearer(await token()))).toMatchObject({
+      status: 200,
+      body: { subject: 'alice' },
+    })
+  })
+
   it('skip: listed paths pass without a token, others do not', async () => {
     expect(await get(`${app.url}/health`)).toMatchObject({ status: 200, body: { ok: true } })
     expect((await get(`${app.url}/health?probe=1`)).status).toBe(200)
@@ -191,6 +244,16 @@ describe.each(FRAMEWORKS)('$name, optional mode', ({ start }) => {
     expectError(await get(`${app.url}/admin`), 'token_missing', CHALLENGE)
   })
 
+  it('requireAuth, requireScopes and requireAnyScope without a principal: 401 token_missing', async () => {
+    for (const path of ['/must', '/orders', '/orders-any', '/ops-and-audit']) {
+      expectError(await get(`${app.url}${path}`), 'token_missing', CHALLENGE)
+    }
+    expect(await get(`${app.url}/must`, bearer(await token()))).toMatchObject({
+      status: 200,
+      body: { subject: 'alice' },
+    })
+  })
+
   it('a valid token still yields the principal', async () => {
     expect(await get(`${app.url}/me`, bearer(await token()))).toMatchObject({
       status: 200,
@@ -211,6 +274,7 @@ describe.each(FRAMEWORKS)('$name, challenge off', ({ start }) => {
     expectError(await get(`${app.url}/me`, bearer('x.y.z')), 'token_malformed', undefined)
     const reader = await token({ roles: ['reader'] })
     expectError(await get(`${app.url}/admin`, bearer(reader)), 'insufficient_roles', undefined)
+    expectError(await get(`${app.url}/orders`, bearer(reader)), 'insufficient_scope', undefined)
   })
 })
 

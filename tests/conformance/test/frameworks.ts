@@ -3,6 +3,9 @@
 //   OPTIONS /me          a CORS preflight handler → 204 { preflight: true } header
 //   GET /admin           requireRoles('admin', 'root')
 //   GET /ops-and-audit   requireAllRoles('ops', 'audit')
+//   GET /orders          requireScopes('orders:read', 'orders:write')
+//   GET /orders-any      requireAnyScope('orders:read', 'orders:admin')
+//   GET /must            requireAuth()
 //   GET /health          listed in `skip` by the suite
 // Every app runs a request-id middleware in front of jwtAuth that adds a header to the request,
 // as real apps do (it defeated the old repeated-Authorization check, issue 14 item 1).
@@ -25,6 +28,7 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import Koa from 'koa'
 import { nestHelpers, setUpNest, startNest } from './nest.js'
+import { ALL_SCOPES, ANY_SCOPES } from './scopes.js'
 
 /** The adapter options the suite sets (the same names in every adapter). */
 export interface AdapterOptions {
@@ -62,6 +66,9 @@ export interface Framework {
   readonly helpers?: {
     requireRoles(...roles: string[]): unknown
     requireAllRoles(...roles: string[]): unknown
+    requireScopes(...scopes: string[]): unknown
+    requireAnyScope(...scopes: string[]): unknown
+    requireAuth(): unknown
   }
 }
 
@@ -110,6 +117,15 @@ function startExpress(factory: typeof express): StartApp {
     app.get('/ops-and-audit', jwtExpress.requireAllRoles('ops', 'audit'), (_req, res) => {
       res.json({ ok: true })
     })
+    app.get('/orders', jwtExpress.requireScopes(...ALL_SCOPES), (_req, res) => {
+      res.json({ ok: true })
+    })
+    app.get('/orders-any', jwtExpress.requireAnyScope(...ANY_SCOPES), (_req, res) => {
+      res.json({ ok: true })
+    })
+    app.get('/must', jwtExpress.requireAuth(), (req, res) => {
+      res.json(body(req.auth))
+    })
     app.get('/health', (_req, res) => {
       res.json({ ok: true })
     })
@@ -141,6 +157,11 @@ const startFastify: StartApp = async (auth, adapter) => {
   app.get('/ops-and-audit', { preHandler: jwtFastify.requireAllRoles('ops', 'audit') }, () => ({
     ok: true,
   }))
+  app.get('/orders', { preHandler: jwtFastify.requireScopes(...ALL_SCOPES) }, () => ({ ok: true }))
+  app.get('/orders-any', { preHandler: jwtFastify.requireAnyScope(...ANY_SCOPES) }, () => ({
+    ok: true,
+  }))
+  app.get('/must', { preHandler: jwtFastify.requireAuth() }, (request) => body(request.auth))
   app.get('/health', () => ({ ok: true }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const closeShared = 'authenticate' in auth ? () => auth.close() : () => Promise.resolve()
@@ -170,6 +191,9 @@ const startKoa: StartApp = (auth, adapter) => {
   app.use(mw)
   const admin = jwtKoa.requireRoles('admin', 'root')
   const all = jwtKoa.requireAllRoles('ops', 'audit')
+  const scopes = jwtKoa.requireScopes(...ALL_SCOPES)
+  const anyScope = jwtKoa.requireAnyScope(...ANY_SCOPES)
+  const must = jwtKoa.requireAuth()
   const ok = (ctx: Koa.Context) => {
     ctx.body = { ok: true }
   }
@@ -180,6 +204,10 @@ const startKoa: StartApp = (auth, adapter) => {
     } else if (ctx.path === '/me') ctx.body = body(ctx.state.auth)
     else if (ctx.path === '/admin') await admin(ctx, () => Promise.resolve(ok(ctx)))
     else if (ctx.path === '/ops-and-audit') await all(ctx, () => Promise.resolve(ok(ctx)))
+    else if (ctx.path === '/orders') await scopes(ctx, () => Promise.resolve(ok(ctx)))
+    else if (ctx.path === '/orders-any') await anyScope(ctx, () => Promise.resolve(ok(ctx)))
+    else if (ctx.path === '/must')
+      await must(ctx, () => Promise.resolve((ctx.body = body(ctx.state.auth))))
     else if (ctx.path === '/health') ok(ctx)
     else await next()
   })
@@ -206,6 +234,9 @@ const startHono: StartApp = (auth, adapter) => {
   app.get('/me', (c) => c.json(body(c.get('auth'))))
   app.get('/admin', jwtHono.requireRoles('admin', 'root'), (c) => c.json({ ok: true }))
   app.get('/ops-and-audit', jwtHono.requireAllRoles('ops', 'audit'), (c) => c.json({ ok: true }))
+  app.get('/orders', jwtHono.requireScopes(...ALL_SCOPES), (c) => c.json({ ok: true }))
+  app.get('/orders-any', jwtHono.requireAnyScope(...ANY_SCOPES), (c) => c.json({ ok: true }))
+  app.get('/must', jwtHono.requireAuth(), (c) => c.json(body(c.get('auth'))))
   app.get('/health', (c) => c.json({ ok: true }))
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
   return listen(server, () => mw.authenticator.close())

@@ -3,13 +3,23 @@
 import 'reflect-metadata'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AllRoles, Auth, JwtGateModule, Roles, type Principal } from '@jwtgate/nestjs'
+import {
+  AllRoles,
+  AnyScope,
+  Auth,
+  JwtGateModule,
+  RequireAuth,
+  Roles,
+  Scopes,
+  type Principal,
+} from '@jwtgate/nestjs'
 import { Controller, Get, Header, HttpCode, Module, Options, Post } from '@nestjs/common'
 import type { Authenticator } from '@jwtgate/core'
 import type { DynamicModule } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { REQUEST_ID, type SetUp, type StartApp } from './frameworks.js'
+import { ALL_SCOPES, ANY_SCOPES } from './scopes.js'
 
 @Controller()
 class Routes {
@@ -28,6 +38,24 @@ class Routes {
   @Get('ops-and-audit')
   both() {
     return { ok: true }
+  }
+
+  @Scopes(...ALL_SCOPES)
+  @Get('orders')
+  orders() {
+    return { ok: true }
+  }
+
+  @AnyScope(...ANY_SCOPES)
+  @Get('orders-any')
+  ordersAny() {
+    return { ok: true }
+  }
+
+  @RequireAuth()
+  @Get('must')
+  must(@Auth() auth: Principal | undefined) {
+    return auth === undefined ? { anonymous: true } : { subject: auth.subject, roles: auth.roles }
   }
 
   @Get('health')
@@ -49,8 +77,17 @@ class Routes {
   }
 }
 
-/** Nest's route helpers are decorators: `@Roles` (any of) and `@AllRoles` (all of). */
-export const nestHelpers = { requireRoles: Roles, requireAllRoles: AllRoles }
+/**
+ * Nest's route helpers are decorators: `@Roles` (any of), `@AllRoles`, `@Scopes` (all of),
+ * `@AnyScope` and `@RequireAuth`.
+ */
+export const nestHelpers = {
+  requireRoles: Roles,
+  requireAllRoles: AllRoles,
+  requireScopes: Scopes,
+  requireAnyScope: AnyScope,
+  requireAuth: RequireAuth,
+}
 
 async function create(platform: 'express' | 'fastify', jwtgate: DynamicModule) {
   @Module({ imports: [jwtgate], controllers: [Routes] })

@@ -367,13 +367,15 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
   }
   function succeed(principal: Principal, seen: Seen | undefined): Principal {
     if (seen !== undefined) {
+      // Two literal shapes, no spread: this runs on every cache hit while a listener is set.
       const iss = principal.claims.iss
-      emit({
-        type: 'auth.success',
-        cached: seen.cached === true,
-        alg: String(principal.header.alg),
-        ...(typeof iss === 'string' ? { iss } : {}),
-      })
+      const cached = seen.cached === true
+      const alg = String(principal.header.alg)
+      emit(
+        typeof iss === 'string'
+          ? { type: 'auth.success', cached, alg, iss }
+          : { type: 'auth.success', cached, alg },
+      )
     }
     return principal
   }

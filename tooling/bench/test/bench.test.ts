@@ -96,6 +96,7 @@ describe('pnpm bench (quick mode)', () => {
     expect(r.costs?.plainNs).toBeGreaterThan(0)
     expect(r.costs?.otelNs).toBeGreaterThan(0)
     expect(r.costs?.revocationNs).toBeGreaterThan(0)
+    expect(r.costs?.scopesNs).toBeGreaterThan(0)
     expect(r.issuers?.routingNs.two).toBeTypeOf('number')
   }, 260_000)
 })

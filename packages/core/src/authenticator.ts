@@ -1,6 +1,20 @@
 import { performance } from 'node:perf_hooks'
-import { checkIssuerAndAudience, checkTimeClaims, type ClaimsPolicy } from './claims/validate.js'
-import { compilePath, extractRoles, extractScopes, extractSubject } from './claims/principal.js'
+import {
+  checkIssuerAndAudience,
+  checkTimeClaims,
+  checkTokenAge,
+  checkTyp,
+  compileTyps,
+  type ClaimsPolicy,
+} from './claims/validate.js'
+import {
+  compilePath,
+  extractRoles,
+  extractScopes,
+  extractSubject,
+  readPath,
+  type ClaimPath,
+} from './claims/principal.js'
 import { normalizeConfig } from './config/normalize.js'
 import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
 import { createStaticIssuersAuthenticator } from './issuers.js'
@@ -119,7 +133,9 @@ export function createStaticKeyResolver(keys: readonly VerificationKey[]): KeyRe
 /**
  * Builds the authenticate pipeline over any {@link KeyResolver}; `@jwtgate/jwks` uses this with
  * its self-refreshing key set. Order of checks: extraction → size and format → algorithm →
- * key → signature → exp / nbf / iat → issuer → audience → subject → roles.
+ * `typ` → key → signature → exp / nbf / iat → token age → issuer → audience → required claims →
+ * subject → roles → scopes → `verifyClaims` → `isRevoked`. A cache hit re-checks the time
+ * claims, the token age and `isRevoked`.
  *
  * @param options - resolved options (see {@link resolveOptions})
  * @param resolver - where keys come from
@@ -156,8 +172,11 @@ export interface Pipeline {
     seen?: Seen,
     rec?: StepRecorder,
   ): Principal | Promise<Principal>
-  /** The checks a cached principal goes through on every request (time claims). */
-  checkCached(principal: Principal): void
+  /**
+   * The checks a cached principal goes through on every request (time claims, token age,
+   * revocation). A Promise only when `isRevoked` returns one.
+   */
+  checkCached(principal: Principal): Principal | Promise<Principal>
 }
 
 /**
@@ -179,6 +198,14 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
   const subjectPath = compilePath(options.subjectKey)
   const rolesPath = options.rolesKey === undefined ? undefined : compilePath(options.rolesKey)
   const scopesPath = options.scopesKey === undefined ? undefined : compilePath(options.scopesKey)
+  // Second-wave checks, each resolved once here: undefined when its option is unset, so the hot
+  // path pays one `undefined` test per feature.
+  const typs = options.typ === undefined ? undefined : compileTyps(options.typ)
+  const maxAge = options.maxTokenAgeSeconds
+  const requiredClaims: readonly (readonly [string, ClaimPath])[] | undefined =
+    options.requiredClaims?.map((name) => [name, compilePath(name)] as const)
+  const verifyClaims = options.verifyClaims
+  const isRevoked = options.isRevoked
   const maxTokenBytes = options.maxTokenBytes
   const maxKeysTried = resolver.maxKeysTried ?? MAX_KEYS_TRIED
   const cache = options.tokenCache
@@ -219,8 +246,10 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
           seen.header = hit.header
           seen.claims = hit.claims
         }
-        checkTimeClaims(hit.claims, policy, clock() / 1000)
-        return hit
+        const now = clock() / 1000
+        checkTimeClaims(hit.claims, policy, now)
+        if (maxAge !== undefined) checkTokenAge(hit.claims, maxAge, policy.skew, now)
+        return isRevoked === undefined ? hit : revoke(hit, undefined)
       }
     }
     rec?.at('parse')
@@ -228,7 +257,50 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     if (seen !== undefined) seen.header = parsed.header
     if (rec !== undefined) rec.payloadBytes = parsed.payloadBytes
     rec?.pass('three canonical base64url parts; the header is a JSON object with an alg')
-    return verifyParsed(token, parsed, undefined, seen, rec)
+    const result = verifyParsed(token, parsed, undefined, seen, rec)
+    if (isRevoked === undefined) {
+      rec?.skip('revocation', 'not checked: isRevoked is not set')
+      return result
+    }
+    return isPromiseLike(result)
+      ? Promise.resolve(result).then((principal) => revoke(principal, rec))
+      : revoke(result, rec)
+  }
+
+  // isRevoked on every request, cache hits included. A boolean answer stays synchronous; a throw,
+  // a rejection or an answer other than a boolean fails closed.
+  function revoke(
+    principal: Principal,
+    rec: StepRecorder | undefined,
+  ): Principal | Promise<Principal> {
+    rec?.at('revocation')
+    let answer: unknown
+    try {
+      answer = (isRevoked as NonNullable<typeof isRevoked>)(principal)
+    } catch (cause) {
+      throw new AuthError('token_revoked', { message: REVOCATION_FAILED, cause })
+    }
+    if (answer === false) {
+      rec?.pass('isRevoked returned false')
+      return principal
+    }
+    if (answer === true) throw new AuthError('token_revoked')
+    if (typeof answer !== 'object' || answer === null || !isPromiseLike(answer)) {
+      throw new AuthError('token_revoked', { message: REVOCATION_NOT_BOOLEAN })
+    }
+    return Promise.resolve(answer).then(
+      (settled: unknown) => {
+        if (settled === false) {
+          rec?.pass('isRevoked resolved false')
+          return principal
+        }
+        if (settled === true) throw new AuthError('token_revoked')
+        throw new AuthError('token_revoked', { message: REVOCATION_NOT_BOOLEAN })
+      },
+      (cause: unknown) => {
+        throw new AuthError('token_revoked', { message: REVOCATION_FAILED, cause })
+      },
+    )
   }
 
   function verifyParsed(
@@ -244,6 +316,8 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     rec?.hint(`alg ${show(alg)}; allowed: ${[...allowed].join(', ')}`)
     if (!isJwsAlgorithm(alg) || !allowed.has(alg)) throw new AuthError('alg_not_allowed')
     rec?.pass(`${alg} is allowed (${[...allowed].join(', ')})`)
+    if (typs !== undefined) checkTyp(parsed.header.typ, typs, rec)
+    else rec?.skip('typ', 'not checked: typ is not set')
     const kid = parsed.header.kid
     rec?.at('key')
     if (rec !== undefined) describeKeys(rec, kid)
@@ -296,7 +370,18 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     rec?.pass('the payload is a JSON object')
     const nowMs = clock()
     checkTimeClaims(claims, policy, nowMs / 1000, rec)
+    if (maxAge !== undefined) checkTokenAge(claims, maxAge, policy.skew, nowMs / 1000, rec)
+    else rec?.skip('maxTokenAge', 'not checked: maxTokenAgeSeconds is not set')
     checkIssuerAndAudience(claims, policy, policy.issuers ?? resolver.trustedIssuers, rec)
+    if (requiredClaims !== undefined) {
+      rec?.at('requiredClaims')
+      for (const [name, path] of requiredClaims) {
+        if (readPath(claims, path) === undefined) {
+          throw new AuthError('claim_invalid', { message: `The "${name}" claim is required` })
+        }
+      }
+      rec?.pass(`present: ${show(requiredClaims.map(([name]) => name))}`)
+    } else rec?.skip('requiredClaims', 'not checked: requiredClaims is not set')
     rec?.at('subject')
     const subject = extractSubject(claims, subjectPath)
     rec?.pass(`${show(subject)} from ${show(options.subjectKey)}`)
@@ -312,17 +397,28 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     rec?.pass(
       `${show(scopes)} from ${scopesPath === undefined ? '"scope", then "scp" (scopesKey is not set)' : show(options.scopesKey)}`,
     )
+    const frozen = deepFreeze(claims)
+    if (verifyClaims !== undefined) {
+      rec?.at('rules')
+      runRule(verifyClaims, frozen, parsed.header)
+      rec?.pass('verifyClaims accepted the claims')
+    } else rec?.skip('rules', 'not checked: verifyClaims is not set')
     const principal: Principal = Object.freeze({
       subject,
       roles,
       scopes,
-      claims: deepFreeze(claims),
+      claims: frozen,
       header: parsed.header, // deep-frozen by the parser
       token,
     })
     if (cache !== undefined && rec === undefined) {
       const exp = claims.exp
-      const msUntilExp = typeof exp === 'number' ? (exp + policy.skew) * 1000 - nowMs : undefined
+      let msUntilExp = typeof exp === 'number' ? (exp + policy.skew) * 1000 - nowMs : undefined
+      if (maxAge !== undefined) {
+        // The entry also dies when the token gets too old (the hit re-checks it regardless).
+        const msUntilOld = ((claims.iat as number) + maxAge + policy.skew) * 1000 - nowMs
+        if (msUntilExp === undefined || msUntilOld < msUntilExp) msUntilExp = msUntilOld
+      }
       cache.set(principal, resolver.generation, performance.now(), msUntilExp)
     }
     return principal
@@ -470,12 +566,54 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     authenticator,
     resolver,
     skew: policy.skew,
-    verifyParsed: (token, parsed, claims, seen, rec) =>
-      verifyParsed(token, parsed, claims, seen, rec),
+    verifyParsed: (token, parsed, claims, seen, rec) => {
+      const result = verifyParsed(token, parsed, claims, seen, rec)
+      if (isRevoked === undefined) {
+        rec?.skip('revocation', 'not checked: isRevoked is not set')
+        return result
+      }
+      return isPromiseLike(result)
+        ? Promise.resolve(result).then((principal) => revoke(principal, rec))
+        : revoke(result, rec)
+    },
     checkCached: (principal) => {
-      checkTimeClaims(principal.claims, policy, clock() / 1000)
+      const now = clock() / 1000
+      checkTimeClaims(principal.claims, policy, now)
+      if (maxAge !== undefined) checkTokenAge(principal.claims, maxAge, policy.skew, now)
+      return isRevoked === undefined ? principal : revoke(principal, undefined)
     },
   }
+}
+
+const REVOCATION_FAILED = 'The revocation check failed'
+const REVOCATION_NOT_BOOLEAN = 'The revocation check did not answer true or false'
+const RULE_REFUSED = 'The token claims were refused by verifyClaims'
+const RULE_FAILED = 'The verifyClaims rule failed'
+
+/**
+ * Runs `verifyClaims` once for a verified token: `true` or nothing passes; `false`, a string (the
+ * message) or a throw is claim_invalid. A Promise is refused (the rule must be synchronous).
+ */
+function runRule(
+  rule: NonNullable<ResolvedOptions['verifyClaims']>,
+  claims: Readonly<Record<string, unknown>>,
+  header: Readonly<Record<string, unknown>>,
+): void {
+  let verdict: unknown
+  try {
+    verdict = rule(claims, header)
+  } catch (cause) {
+    throw new AuthError('claim_invalid', { message: RULE_FAILED, cause })
+  }
+  if (verdict === true || verdict === undefined) return
+  if (typeof verdict === 'string') {
+    throw new AuthError('claim_invalid', { message: verdict === '' ? RULE_REFUSED : verdict })
+  }
+  if (verdict === false) throw new AuthError('claim_invalid', { message: RULE_REFUSED })
+  // Anything else (a Promise from an async rule, a number …) is not an answer: fail closed.
+  throw new AuthError('claim_invalid', {
+    message: 'The verifyClaims rule did not answer synchronously with true, false or a message',
+  })
 }
 
 /** The payload as JSON, unverified: explain() shows it when the signature fails. */

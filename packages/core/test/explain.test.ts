@@ -46,17 +46,22 @@ const ALL_PASS: ExplainCheck[] = [
   'extraction',
   'parse',
   'alg',
+  'typ',
   'key',
   'signature',
   'payload',
   'exp',
   'nbf',
   'iat',
+  'maxTokenAge',
   'issuer',
   'audience',
+  'requiredClaims',
   'subject',
   'roles',
   'scopes',
+  'rules',
+  'revocation',
 ]
 
 describe('explain(): each step and its verdict', () => {
@@ -88,7 +93,7 @@ describe('explain(): each step and its verdict', () => {
     const why = await explain(hsToken(good({ exp: NOW - 31 })))
     expect(why).toMatchObject({ ok: false, code: 'token_expired', status: 401 })
     expect(checks(why)).toEqual([
-      ...ALL_PASS.slice(0, 6).map((c): [ExplainCheck, boolean] => [c, true]),
+      ...ALL_PASS.slice(0, 7).map((c): [ExplainCheck, boolean] => [c, true]),
       ['exp', false],
     ])
     const last = why.steps.at(-1)?.detail ?? ''
@@ -119,6 +124,7 @@ describe('explain(): each step and its verdict', () => {
       ['extraction', true],
       ['parse', true],
       ['alg', true],
+      ['typ', true],
       ['key', true],
       ['signature', false],
     ])
@@ -245,5 +251,85 @@ describe('explain() and authenticate() agree', () => {
     // The failing step, if any, is the last one; all before it passed.
     expect(why?.steps.slice(0, -1).every((s) => s.ok)).toBe(true)
     expect(why?.steps.at(-1)?.ok).toBe(outcome.ok)
+  })
+})
+
+describe('explain(): the second-wave checks (typ, maxTokenAge, requiredClaims, scopes, rules, revocation)', () => {
+  const detail = (why: Explanation, check: ExplainCheck) =>
+    why.steps.find((s) => s.check === check)?.detail ?? ''
+  const full = staticAuth({
+    signingKey: SECRET_B64,
+    requiredAudience: 'api',
+    requiredIssuer: 'https://idp.example',
+    typ: 'at+jwt',
+    maxTokenAgeSeconds: 600,
+    requiredClaims: ['client_id', 'org.id'],
+    scopesKey: 'scp',
+    verifyClaims: (c) => c.client_id !== 'blocked' || 'client blocked',
+    isRevoked: (p) => p.claims.jti === 'revoked',
+  })
+  const at = (extra: Record<string, unknown> = {}, typ: string | null = 'at+jwt') =>
+    hsToken(
+      good({ client_id: 'c1', org: { id: 7 }, scp: ['read', 'write'], jti: 'j', ...extra }),
+      typ === null ? { alg: 'HS256' } : { alg: 'HS256', typ },
+    )
+  const run = async (token: string): Promise<Explanation> => {
+    const why = await full.explain?.(bearer(token))
+    if (why === undefined) throw new Error('explain() is missing')
+    return why
+  }
+
+  it('unset options are reported as not checked, in pipeline order', async () => {
+    const why = await explain(hsToken(good()))
+    expect(detail(why, 'typ')).toBe('not checked: typ is not set')
+    expect(detail(why, 'maxTokenAge')).toBe('not checked: maxTokenAgeSeconds is not set')
+    expect(detail(why, 'requiredClaims')).toBe('not checked: requiredClaims is not set')
+    expect(detail(why, 'rules')).toBe('not checked: verifyClaims is not set')
+    expect(detail(why, 'revocation')).toBe('not checked: isRevoked is not set')
+    expect(detail(why, 'scopes')).toContain('scopesKey is not set')
+  })
+
+  it('every check passes with useful detail when set', async () => {
+    const why = await run(at())
+    expect(why.ok).toBe(true)
+    expect(checks(why)).toEqual(ALL_PASS.map((c) => [c, true]))
+    expect(detail(why, 'typ')).toBe('typ "at+jwt" is one of ["at+jwt"]')
+    expect(detail(why, 'maxTokenAge')).toContain('≤ 600 s + skew 30 s')
+    expect(detail(why, 'requiredClaims')).toBe('present: ["client_id","org.id"]')
+    expect(detail(why, 'scopes')).toBe('["read","write"] from "scp"')
+    expect(detail(why, 'rules')).toBe('verifyClaims accepted the claims')
+    expect(detail(why, 'revocation')).toBe('isRevoked returned false')
+    expect(why.principal?.scopes).toEqual(['read', 'write'])
+  })
+
+  it.each([
+    ['typ JWT', 'typ', at({}, 'JWT'), 'claim_invalid', 'typ "JWT"'],
+    ['no typ', 'typ', at({}, null), 'claim_invalid', 'has no "typ"'],
+    ['too old', 'maxTokenAge', at({ iat: NOW - 631 }), 'token_expired', 'age 631 s'],
+    ['no iat', 'maxTokenAge', at({ iat: undefined }), 'claim_invalid', '"iat" claim is required'],
+    [
+      'no org.id',
+      'requiredClaims',
+      at({ org: {} }),
+      'claim_invalid',
+      'The "org.id" claim is required',
+    ],
+    ['rule', 'rules', at({ client_id: 'blocked' }), 'claim_invalid', 'client blocked'],
+    ['revoked', 'revocation', at({ jti: 'revoked' }), 'token_revoked', 'revoked'],
+  ] as const)('%s: fails at %s', async (_label, check, token, code, words) => {
+    const why = await run(token)
+    expect(why).toMatchObject({ ok: false, code, status: 401 })
+    expect(why.steps.at(-1)).toMatchObject({ check, ok: false })
+    expect(why.steps.at(-1)?.detail).toContain(words)
+    expect(why.steps.slice(0, -1).every((s) => s.ok)).toBe(true)
+    const order = checks(why).map(([c]) => c)
+    expect(order).toEqual(ALL_PASS.slice(0, ALL_PASS.indexOf(check) + 1))
+  })
+
+  it('an async isRevoked is awaited', async () => {
+    const a = staticAuth({ signingKey: SECRET_B64, isRevoked: () => Promise.resolve(true) })
+    const why = await a.explain?.(bearer(hsToken()))
+    expect(why).toMatchObject({ ok: false, code: 'token_revoked', status: 401 })
+    expect(why?.steps.at(-1)).toMatchObject({ check: 'revocation', ok: false })
   })
 })

@@ -122,3 +122,71 @@ export function checkIssuerAndAudience(
     rec?.pass(`aud ${show(aud)} contains one of ${show([...policy.audiences])}`)
   } else rec?.skip('audience', 'not checked: no required audience')
 }
+
+/**
+ * `maxTokenAgeSeconds`: `iat` is required (its type was checked with the time claims) and
+ * `now − iat` may not exceed `maxAge + skew`. Run on every request, cache hits included.
+ *
+ * @param rec - explain()'s step recorder; undefined on the hot path
+ * @throws {@link AuthError} claim_invalid (no `iat`), token_expired (too old)
+ */
+export function checkTokenAge(
+  claims: Readonly<Record<string, unknown>>,
+  maxAge: number,
+  skew: number,
+  nowSeconds: number,
+  rec?: StepRecorder,
+): void {
+  rec?.at('maxTokenAge')
+  const iat = claims.iat
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    throw invalid('iat', 'is required (maxTokenAgeSeconds) and must be a finite number')
+  }
+  rec?.hint(
+    `age ${String(nowSeconds - iat)} s (iat ${String(iat)} (${isoSeconds(iat)})) must be ≤ ${String(maxAge)} s + skew ${String(skew)} s`,
+  )
+  if (nowSeconds - iat > maxAge + skew) {
+    throw new AuthError('token_expired', { message: 'The token is older than maxTokenAgeSeconds' })
+  }
+  rec?.pass(
+    `age ${String(nowSeconds - iat)} s (iat ${String(iat)} (${isoSeconds(iat)})) ≤ ${String(maxAge)} s + skew ${String(skew)} s`,
+  )
+}
+
+/** `typ` values, compiled: ASCII lower case, `application/` prefix removed. */
+export type TypSet = ReadonlySet<string>
+
+/** Lower-cases ASCII letters only (a Kelvin sign must not become `k`) and drops `application/`. */
+function normalizeTyp(typ: string): string {
+  const lower = typ.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+}
+
+/**
+ * Compiles the `typ` option once, at start-up.
+ *
+ * @param typs - the configured media types
+ */
+export function compileTyps(typs: readonly string[]): TypSet {
+  return new Set(typs.map(normalizeTyp))
+}
+
+/**
+ * The header `typ` (RFC 9068 §2.1, RFC 7515 §4.1.9): one of the configured values, compared
+ * case-insensitively with an `application/` prefix ignored. Absent or not a string when the
+ * option is set: claim_invalid.
+ *
+ * @param rec - explain()'s step recorder; undefined on the hot path
+ * @throws {@link AuthError} claim_invalid
+ */
+export function checkTyp(typ: unknown, allowed: TypSet, rec?: StepRecorder): void {
+  rec?.at('typ')
+  rec?.hint(`typ ${show(typ)}; accepted: ${show([...allowed])}`)
+  if (typ === undefined) {
+    throw new AuthError('claim_invalid', { message: 'The token header has no "typ"' })
+  }
+  if (typeof typ !== 'string' || !(allowed.has(typ) || allowed.has(normalizeTyp(typ)))) {
+    throw new AuthError('claim_invalid', { message: 'The token header "typ" is not accepted' })
+  }
+  rec?.pass(`typ ${show(typ)} is one of ${show([...allowed])}`)
+}

@@ -196,28 +196,29 @@ export const OPTION_DEFINITIONS = Object.freeze({
   }),
   /**
    * A custom rule over the verified claims and header. Synchronous, run once per verified token
-   * (its result is cached with it); `false` or a string (the message) → claim_invalid, and so
-   * does a rule that throws.
+   * (a token it accepts is cached, and the rule is not run again on cache hits); `true` or nothing
+   * passes, `false` or a string (the message) → claim_invalid, and so does a rule that throws or
+   * answers anything else (a Promise from an async rule included).
    */
   verifyClaims: option<ClaimsRule>()({
     parse: (e) => fn<ClaimsRule>(e),
     docs: {
       table: 'core',
       meaning:
-        '`(claims, header) => boolean \\| string \\| void`, synchronous, once per verified token (cached with it); `false` or a string (the message): claim_invalid',
+        '`(claims, header) => boolean \\| string \\| void`, synchronous, once per verified token (cached with it); `false`, a string (the message) or a throw: claim_invalid',
     },
   }),
   /**
    * Revocation check, run on every request, cache hits included. `true` → token_revoked; a
-   * check that throws or rejects fails closed (token_revoked). A boolean answer keeps cache hits
-   * in the same tick.
+   * check that throws, rejects or answers anything but a boolean fails closed (token_revoked). A
+   * boolean answer keeps the request in the same tick; a Promise is awaited.
    */
   isRevoked: option<(principal: Principal) => boolean | Promise<boolean>>()({
     parse: (e) => fn<(principal: Principal) => boolean | Promise<boolean>>(e),
     docs: {
       table: 'core',
       meaning:
-        '`(principal) => boolean \\| Promise<boolean>`, on every request, cache hits included; `true`, a throw or a rejection: token_revoked',
+        '`(principal) => boolean \\| Promise<boolean>`, on every request, cache hits included; `true`, a throw, a rejection or a non-boolean: token_revoked',
     },
   }),
   /** Send `WWW-Authenticate` on 401 (and 403). @defaultValue true */

@@ -248,8 +248,7 @@ export function createIssuersAuthenticator(
             seen.header = hit.header
             seen.claims = hit.claims
           }
-          stamp.route.pipeline.checkCached(hit)
-          return hit
+          return stamp.route.pipeline.checkCached(hit)
         }
       }
     }

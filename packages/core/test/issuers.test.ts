@@ -301,7 +301,14 @@ describe('explain() with issuers (issue 17)', () => {
     const ok = await auth.explain?.(bearer(edToken({ iss: B, aud: 'api-b' })))
     expect(ok).toMatchObject({ ok: true, principal: { subject: 'alice' }, claimsVerified: true })
     const steps = ok?.steps ?? []
-    expect(checks(steps).slice(0, 5)).toEqual(['extraction', 'parse', 'routing', 'alg', 'key'])
+    expect(checks(steps).slice(0, 6)).toEqual([
+      'extraction',
+      'parse',
+      'routing',
+      'alg',
+      'typ',
+      'key',
+    ])
     expect(steps[2]).toEqual({
       check: 'routing',
       ok: true,

@@ -1,9 +1,15 @@
 // ECDSA: core takes JWA's fixed-length R‖S from the token, checks r and s are in 1..n-1, and
-// verifies the minimal DER encoding of the same pair (the fastest form on every Node). These
-// tests pin the conversion against OpenSSL's own DER, its edge cases, and the end-to-end result.
+// verifies it in the encoding that is fastest on the runtime (DER on Node 24, R‖S elsewhere).
+// These tests pin the conversion against OpenSSL's own DER, its edge cases, both encodings on
+// every runtime, and the end-to-end result.
 import { sign, type KeyObject } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ecdsaRawToDer } from '../src/verify/signature.js'
+import {
+  ECDSA_ENCODING,
+  ecdsaEncodingFor,
+  ecdsaRawToDer,
+  verifyEcdsa,
+} from '../src/verify/signature.js'
 import {
   bearer,
   claims,
@@ -169,4 +175,45 @@ describe('ECDSA end to end: the edge cases of R‖S verify', () => {
       'signature_invalid',
     )
   })
+})
+
+describe('both encodings, on every runtime: the same verdicts', () => {
+  it('DER on Node 24, R‖S elsewhere, decided once', () => {
+    expect(ecdsaEncodingFor('24.21.0')).toBe('der')
+    for (const v of ['20.20.2', '22.23.3', '26.10.0', '25.0.0']) {
+      expect(ecdsaEncodingFor(v)).toBe('ieee-p1363')
+    }
+    expect(ECDSA_ENCODING).toBe(ecdsaEncodingFor(process.versions.node))
+  })
+
+  for (const { bits, hash, key } of CURVES) {
+    const order = ORDERS[bits]
+    const half = order.length
+    const input = 'eyJhbGciOiJFUyJ9.eyJzdWIiOiJhbGljZSJ9'
+    const good = sign(hash, Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
+    const n = big(order)
+    const cases: [string, Buffer, boolean][] = [
+      ['a valid signature', good, true],
+      ['a flipped bit', Buffer.from(good.map((b, i) => (i === half - 1 ? b ^ 1 : b))), false],
+      ['r = 0', Buffer.concat([Buffer.alloc(half), good.subarray(half)]), false],
+      ['s = 0', Buffer.concat([good.subarray(0, half), Buffer.alloc(half)]), false],
+      ['r = n', Buffer.concat([fixed(n, half), good.subarray(half)]), false],
+      ['s = n', Buffer.concat([good.subarray(0, half), fixed(n, half)]), false],
+      [
+        's = n + s (the same value mod n)',
+        Buffer.concat([
+          good.subarray(0, half),
+          fixed((n + big(good.subarray(half))) % 2n ** BigInt(half * 8), half),
+        ]),
+        false,
+      ],
+      ['r = s = n - 1', Buffer.concat([fixed(n - 1n, half), fixed(n - 1n, half)]), false],
+      ['one byte short', good.subarray(1), false],
+    ]
+    for (const encoding of ['der', 'ieee-p1363'] as const) {
+      it.each(cases)(`P-${bits} via ${encoding}: %s → %s`, (_name, sig, ok) => {
+        expect(verifyEcdsa(hash, order, key.publicKey, input, sig, encoding)).toBe(ok)
+      })
+    }
+  }
 })

@@ -1,5 +1,5 @@
 // One small app per framework, each built the way its README says, with the same routes:
-//   GET /me              any valid token → { subject, roles } (or { anonymous: true })
+//   GET /me              any valid token → { subject, roles, scopes } (or { anonymous: true })
 //   OPTIONS /me          a CORS preflight handler → 204 { preflight: true } header
 //   GET /admin           requireRoles('admin', 'root')
 //   GET /ops-and-audit   requireAllRoles('ops', 'audit')
@@ -75,8 +75,12 @@ export interface Framework {
 /** The header the request-id middleware adds. */
 export const REQUEST_ID = 'x-request-id'
 
-const body = (auth: { subject: string; roles: readonly string[] } | undefined) =>
-  auth === undefined ? { anonymous: true } : { subject: auth.subject, roles: auth.roles }
+const body = (
+  auth: { subject: string; roles: readonly string[]; scopes: readonly string[] } | undefined,
+) =>
+  auth === undefined
+    ? { anonymous: true }
+    : { subject: auth.subject, roles: auth.roles, scopes: auth.scopes }
 
 async function listen(server: Server, closeAuth: () => Promise<void>): Promise<RunningApp> {
   if (!server.listening) await once(server, 'listening')

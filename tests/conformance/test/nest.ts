@@ -25,7 +25,9 @@ import { ALL_SCOPES, ANY_SCOPES } from './scopes.js'
 class Routes {
   @Get('me')
   me(@Auth() auth: Principal | undefined) {
-    return auth === undefined ? { anonymous: true } : { subject: auth.subject, roles: auth.roles }
+    return auth === undefined
+      ? { anonymous: true }
+      : { subject: auth.subject, roles: auth.roles, scopes: auth.scopes }
   }
 
   @Roles('admin', 'root')
@@ -55,7 +57,9 @@ class Routes {
   @RequireAuth()
   @Get('must')
   must(@Auth() auth: Principal | undefined) {
-    return auth === undefined ? { anonymous: true } : { subject: auth.subject, roles: auth.roles }
+    return auth === undefined
+      ? { anonymous: true }
+      : { subject: auth.subject, roles: auth.roles, scopes: auth.scopes }
   }
 
   @Get('health')

@@ -16,7 +16,7 @@ import {
   type ClaimPath,
 } from './claims/principal.js'
 import { normalizeConfig } from './config/normalize.js'
-import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
+import { AuthError, ConfigError, REALM, withChallenge } from './errors.js'
 import { createStaticIssuersAuthenticator } from './issuers.js'
 import { show, StepRecorder, type Explanation, type Seen } from './explain.js'
 import { isJwsAlgorithm } from './keys/algorithms.js'
@@ -25,6 +25,7 @@ import { hasControlChars } from './lib/control.js'
 import { deepFreeze, parseJsonObject } from './lib/json.js'
 import { createEmitter } from './lib/events.js'
 import { isPromiseLike } from './lib/thenable.js'
+import { withOutcomes } from './outcome.js'
 import { TokenCache } from './token-cache.js'
 import { createExtractor } from './token/extract.js'
 import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
@@ -445,59 +446,13 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
   // authenticateNow when events are listened to or the challenge differs from the default: the
   // same pipeline, with the outcome reported and errors rendered for `challenge` and `realm`.
   const rerender = !challenge || realm !== REALM
-  function fail(e: unknown, seen: Seen | undefined): unknown {
-    if (!isAuthError(e)) return e
-    if (seen !== undefined) {
-      const header = seen.header
-      const iss = seen.claims?.iss
-      emit({
-        type: 'auth.failure',
-        code: e.code,
-        ...(typeof header?.alg === 'string' ? { alg: header.alg } : {}),
-        ...(typeof header?.kid === 'string' ? { kid: header.kid } : {}),
-        ...(typeof iss === 'string' ? { iss } : {}),
-        detail: e.message,
-      })
-    }
-    return rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e
-  }
-  function succeed(principal: Principal, seen: Seen | undefined): Principal {
-    if (seen !== undefined) {
-      // Two literal shapes, no spread: this runs on every cache hit while a listener is set.
-      const iss = principal.claims.iss
-      const cached = seen.cached === true
-      const alg = String(principal.header.alg)
-      emit(
-        typeof iss === 'string'
-          ? { type: 'auth.success', cached, alg, iss }
-          : { type: 'auth.success', cached, alg },
-      )
-    }
-    return principal
-  }
-  function observed(request: AuthRequest): Principal | Promise<Principal> {
-    const seen: Seen | undefined = listening ? {} : undefined
-    let result: Principal | Promise<Principal>
-    try {
-      result = run(request, seen, undefined)
-    } catch (e) {
-      throw fail(e, seen)
-    }
-    if (isPromiseLike(result)) {
-      return result.then(
-        (principal) => succeed(principal, seen),
-        (e: unknown) => {
-          throw fail(e, seen)
-        },
-      )
-    }
-    return succeed(result, seen)
-  }
-
-  const authenticateNow =
-    listening || rerender
-      ? observed
-      : (request: AuthRequest): Principal | Promise<Principal> => run(request, undefined, undefined)
+  const authenticateNow = withOutcomes<Seen>((request, seen) => run(request, seen, undefined), {
+    emit,
+    listening,
+    challenge,
+    realm,
+    issuerOf: (seen) => seen.claims?.iss,
+  })
 
   function authenticate(request: AuthRequest): Promise<Principal> {
     try {

@@ -12,12 +12,13 @@ import {
   type Pipeline,
   type OperableAuthenticator,
 } from './authenticator.js'
-import { AuthError, ConfigError, isAuthError, REALM, withChallenge } from './errors.js'
+import { AuthError, ConfigError, REALM, withChallenge } from './errors.js'
 import { show, StepRecorder, type Explanation, type Seen } from './explain.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
 import { createEmitter } from './lib/events.js'
 import { parseJsonObject } from './lib/json.js'
 import { isPromiseLike } from './lib/thenable.js'
+import { withOutcomes } from './outcome.js'
 import { TokenCache } from './token-cache.js'
 import { createExtractor } from './token/extract.js'
 import { decodePayload, parseCompact, type ParsedToken } from './token/parse-compact.js'
@@ -268,56 +269,13 @@ export function createIssuersAuthenticator(
 
   // With a listener, or a challenge other than the default: the outcome reported (the `iss` that
   // routed the token, escaped and cut by the emitter) and errors rendered for challenge and realm.
-  function fail(e: unknown, seen: RouterSeen | undefined): unknown {
-    if (!isAuthError(e)) return e
-    if (seen !== undefined) {
-      const header = seen.header
-      const iss = seen.iss
-      emit({
-        type: 'auth.failure',
-        code: e.code,
-        ...(typeof header?.alg === 'string' ? { alg: header.alg } : {}),
-        ...(typeof header?.kid === 'string' ? { kid: header.kid } : {}),
-        ...(typeof iss === 'string' ? { iss } : {}),
-        detail: e.message,
-      })
-    }
-    return rerender && e instanceof AuthError ? withChallenge(e, challenge, realm) : e
-  }
-  function succeed(principal: Principal, seen: RouterSeen | undefined): Principal {
-    if (seen !== undefined) {
-      const iss = principal.claims.iss
-      emit({
-        type: 'auth.success',
-        cached: seen.cached === true,
-        alg: String(principal.header.alg),
-        ...(typeof iss === 'string' ? { iss } : {}),
-      })
-    }
-    return principal
-  }
-  function observed(request: AuthRequest): Principal | Promise<Principal> {
-    const seen: RouterSeen | undefined = listening ? {} : undefined
-    let result: Principal | Promise<Principal>
-    try {
-      result = run(request, seen)
-    } catch (e) {
-      throw fail(e, seen)
-    }
-    if (isPromiseLike(result)) {
-      return result.then(
-        (principal) => succeed(principal, seen),
-        (e: unknown) => {
-          throw fail(e, seen)
-        },
-      )
-    }
-    return succeed(result, seen)
-  }
-  const authenticateNow =
-    listening || rerender
-      ? observed
-      : (request: AuthRequest): Principal | Promise<Principal> => run(request, undefined)
+  const authenticateNow = withOutcomes<RouterSeen>(run, {
+    emit,
+    listening,
+    challenge,
+    realm,
+    issuerOf: (seen) => seen.iss,
+  })
 
   /**
    * Every check in order: extraction, parse, routing (which issuer the unverified `iss`

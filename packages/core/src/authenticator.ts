@@ -21,7 +21,6 @@ import { createStaticIssuersAuthenticator } from './issuers.js'
 import { show, StepRecorder, type Explanation, type Seen } from './explain.js'
 import { isJwsAlgorithm } from './keys/algorithms.js'
 import { importSigningKeys } from './keys/import-signing-key.js'
-import { hasControlChars } from './lib/control.js'
 import { deepFreeze, parseJsonObject } from './lib/json.js'
 import { createEmitter } from './lib/events.js'
 import { isPromiseLike } from './lib/thenable.js'
@@ -49,8 +48,7 @@ export type OperableAuthenticator<TClaims extends object = Record<string, unknow
 
 /** At most this many keys are tried for one token (keys sharing a kid, static key lists). */
 export const MAX_KEYS_TRIED = 4
-/** A `kid` longer than this fails fast with key_not_found and spends no refresh. */
-export const MAX_KID_LENGTH = 256
+export { MAX_KID_LENGTH } from './token/parse-compact.js'
 
 /**
  * Normalises options and insists on an enabled config.
@@ -322,15 +320,16 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     const kid = parsed.header.kid
     rec?.at('key')
     if (rec !== undefined) describeKeys(rec, kid)
-    if (
-      kid !== undefined &&
-      (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH || hasControlChars(kid))
-    ) {
+    if (!parsed.kidUsable) {
       throw new AuthError('key_not_found', {
         message: 'The token kid is not a string, too long, or holds control characters',
       })
     }
-    const selected = resolver.select({ alg, kid: kid === '' ? undefined : kid })
+    // kidUsable: absent, or a string (checked once per distinct header by the parser).
+    const selected = resolver.select({
+      alg,
+      kid: kid === '' ? undefined : (kid as string | undefined),
+    })
     if (isPromiseLike(selected)) {
       return Promise.resolve(selected).then((keys) =>
         finish(token, parsed, alg, keys, decoded, seen, rec),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { compilePath, extractSubject } from '../src/claims/principal.js'
 import {
   bearer,
   claims,
@@ -200,5 +201,65 @@ describe('principal', () => {
     }
     expect(Object.isFrozen(proto.evil)).toBe(true)
     expect(Object.getPrototypeOf(p.claims)).toBe(Object.prototype)
+  })
+})
+
+describe('subject fast path (printable ASCII) agrees with the full rules', () => {
+  // The rules as written before the fast path: refuse controls, trim ASCII spaces only, refuse
+  // empties and lone surrogates. Every string of up to three characters from an alphabet of the
+  // interesting cases (edges of the printable range, controls, bidi, surrogates) must give the
+  // same answer through extractSubject.
+  // eslint-disable-next-line no-control-regex -- the reference definition of a control character
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+  const reference = (v: string): string | undefined => {
+    if (CONTROL.test(v)) return undefined
+    let start = 0
+    let end = v.length
+    while (start < end && v.charCodeAt(start) === 0x20) start++
+    while (end > start && v.charCodeAt(end - 1) === 0x20) end--
+    const s = v.slice(start, end)
+    return s === '' || /[\ud800-\udfff]/u.test(s) ? undefined : s
+  }
+  const alphabet = [
+    'a',
+    '~',
+    '!',
+    ' ',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u0080',
+    '\u00a0',
+    '\u061c',
+    '\u200e',
+    '\u202e',
+    '\u2066',
+    '\u3000',
+    '\ud800',
+    '\udc00',
+    '\ud83d\ude00',
+  ]
+  const strings = ['']
+  for (let n = 0, from = 0; n < 3; n++) {
+    const to = strings.length
+    for (let i = from; i < to; i++) for (const c of alphabet) strings.push((strings[i] ?? '') + c)
+    from = to
+  }
+  it(`gives the same subject or subject_missing for ${String(strings.length)} strings`, () => {
+    const path = compilePath('sub')
+    let checked = 0
+    for (const s of strings) {
+      let got: string | undefined
+      try {
+        got = extractSubject({ sub: s }, path)
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('subject_missing')
+        got = undefined
+      }
+      expect(got, JSON.stringify(s)).toBe(reference(s))
+      checked++
+    }
+    expect(checked).toBe(strings.length)
   })
 })

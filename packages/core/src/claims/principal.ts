@@ -54,12 +54,26 @@ export function extractSubject(claims: Record<string, unknown>, path: ClaimPath)
   const v = readPath(claims, path)
   let s: string | undefined
   if (typeof v === 'string') {
+    // The usual subject, printable ASCII (U+0020–U+007E) not starting or ending with a space, has
+    // no control character, no surrogate and nothing to trim: it is the answer as it is.
+    if (isPlainAscii(v)) return v
     if (!hasControlChars(v)) s = trimAsciiSpaces(v)
   } else if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v)
   if (s === undefined || s === '' || LONE_SURROGATE.test(s)) {
     throw new AuthError('subject_missing')
   }
   return s
+}
+
+/** Non-empty, U+0020–U+007E only, and no space at either end. */
+function isPlainAscii(s: string): boolean {
+  const last = s.length - 1
+  if (last < 0 || s.charCodeAt(0) === 0x20 || s.charCodeAt(last) === 0x20) return false
+  for (let i = 0; i <= last; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e) return false
+  }
+  return true
 }
 
 const NONE: readonly string[] = Object.freeze([])

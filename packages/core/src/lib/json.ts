@@ -65,16 +65,19 @@ function withinDepth(text: string, max: number): boolean {
   return true
 }
 
-/** Deep-freezes a parsed JSON value so a cached principal cannot be mutated by one request (SEC-092). */
+/**
+ * Deep-freezes a parsed JSON value so a cached principal cannot be mutated by one request (SEC-092).
+ * Already-frozen objects (a shared header) are left as they are. Only objects are recursed into:
+ * `Object.values` gives own enumerable members in one native call (a polluted prototype is not
+ * ours to freeze), cheaper than a for-in walk with an own-property test per member.
+ */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
   Object.freeze(value)
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) deepFreeze(value[i])
-  } else {
-    // for-in allocates no key array; own keys only (a polluted prototype is not ours to freeze).
-    const record = value as Record<string, unknown>
-    for (const key in record) if (Object.hasOwn(record, key)) deepFreeze(record[key])
+  const members: readonly unknown[] = Array.isArray(value) ? value : Object.values(value)
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]
+    if (typeof member === 'object' && member !== null) deepFreeze(member)
   }
   return value
 }

@@ -2,7 +2,11 @@
 // decoded only after the signature verified (SEC-015, SEC-070), by decodePayload().
 import { AuthError } from '../errors.js'
 import { decodeCanonicalBase64url } from '../lib/base64url.js'
+import { hasControlChars } from '../lib/control.js'
 import { deepFreeze, parseJsonObject } from '../lib/json.js'
+
+/** A `kid` longer than this fails fast with key_not_found and spends no refresh. */
+export const MAX_KID_LENGTH = 256
 
 /** A token split and checked, header decoded, payload still encoded. */
 export interface ParsedToken {
@@ -14,6 +18,18 @@ export interface ParsedToken {
   readonly signature: Buffer
   /** The payload bytes, decoded but not yet parsed (that waits for the signature). */
   readonly payloadBytes: Buffer
+  /**
+   * False when the header's `kid` is present but not a string, longer than
+   * {@link MAX_KID_LENGTH} or holding a control character (the pipeline refuses it with
+   * key_not_found once the algorithm is checked). Decided once per distinct header.
+   */
+  readonly kidUsable: boolean
+}
+
+/** A decoded header and what the pipeline needs to know of it, cached together. */
+interface HeaderEntry {
+  readonly header: Readonly<Record<string, unknown>>
+  readonly kidUsable: boolean
 }
 
 const malformed = (message: string): AuthError => new AuthError('token_malformed', { message })
@@ -24,7 +40,7 @@ const malformed = (message: string): AuthError => new AuthError('token_malformed
  * request. The value is deep-frozen and shared; parsing is pure, so a hit is exactly what a
  * fresh parse would give. Bounded: cleared when full (a flood of distinct headers only misses).
  */
-const headerCache = new Map<string, Readonly<Record<string, unknown>>>()
+const headerCache = new Map<string, HeaderEntry>()
 const HEADER_CACHE_MAX = 256
 /** Longer header segments are not cached (a normal one is under 200 characters). */
 const HEADER_CACHE_MAX_CHARS = 512
@@ -47,20 +63,28 @@ export function parseCompact(token: string, maxTokenBytes: number): ParsedToken 
   const signature = payloadBytes && decodeCanonicalBase64url(token.slice(d2 + 1))
   if (signature === undefined) throw malformed('A token part is not canonical base64url')
   const segment = token.slice(0, d1)
-  let header = headerCache.get(segment)
-  if (header === undefined) {
-    header = parseHeader(segment)
+  let entry = headerCache.get(segment)
+  if (entry === undefined) {
+    const header = parseHeader(segment)
+    const kid = header.kid
+    entry = {
+      header,
+      kidUsable:
+        kid === undefined ||
+        (typeof kid === 'string' && kid.length <= MAX_KID_LENGTH && !hasControlChars(kid)),
+    }
     if (segment.length <= HEADER_CACHE_MAX_CHARS) {
       if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear()
-      headerCache.set(segment, header)
+      headerCache.set(segment, entry)
     }
   }
   return {
     token,
-    header,
+    header: entry.header,
     signingInput: token.slice(0, d2),
     signature,
     payloadBytes: payloadBytes as Buffer,
+    kidUsable: entry.kidUsable,
   }
 }
 

@@ -100,7 +100,7 @@ async function measure(): Promise<BenchResults> {
     http = await runHttp(
       quick
         ? { durationS: 1, warmupS: 0.5, connections: 32, rounds: 1, log }
-        : { durationS: 1.5, warmupS: 0.5, connections: 32, rounds: 4, log },
+        : { durationS: 1, warmupS: 1, connections: 32, rounds: 6, log },
     )
   }
   if (parts.includes('jwks')) {

@@ -32,6 +32,62 @@ export async function throughputAsync(op: Op, ms: number): Promise<number> {
   return n / (Number(elapsed) / 1e9)
 }
 
+/**
+ * How fast `op` runs against `base`, measured in pairs: short batches of the two (about `batchMs`
+ * each) alternate, the one that goes first alternating too, for about `ms` of each in all; the
+ * answer is the median over pairs of (time of `base`) / (time of `op`), so above 1 when `op` is
+ * faster. Adjacent batches share the machine's state: a disturbance longer than a pair slows both
+ * and cancels out of the ratio, and one that hits a single batch is an outlier the median drops.
+ * This is what the "× floor" targets use; medians of separate slices cannot tell a 3 % gap from a
+ * neighbour's burst on a shared VM.
+ */
+export function pairedRatio(base: Op, op: Op, ms: number, batchMs = 2): number {
+  return median(pairs(base, op, ms, batchMs).map(([b, o]) => b / o))
+}
+
+/**
+ * What `op` costs more than `base` per call, in nanoseconds, measured in pairs as
+ * {@link pairedRatio} does: the median over pairs of the difference of their per-call times.
+ */
+export function pairedDifferenceNs(base: Op, op: Op, ms: number, batchMs = 2): number {
+  return median(pairs(base, op, ms, batchMs).map(([b, o]) => o - b))
+}
+
+/** Per-call nanoseconds of `base` and `op` in alternating batches: [base, op] per pair. */
+function pairs(base: Op, op: Op, ms: number, batchMs: number): (readonly [number, number])[] {
+  // Calibrate: how many calls of the slower one fit in a batch (both use the same count).
+  const perCall = Math.max(nsPerCall(base, batchMs), nsPerCall(op, batchMs))
+  const batch = Math.max(1, Math.round((batchMs * 1e6) / perCall))
+  const count = Math.max(25, Math.round(ms / batchMs))
+  const out: (readonly [number, number])[] = []
+  let i = 0
+  for (let p = 0; p < count; p++) {
+    const baseFirst = (p & 1) === 0
+    const a = timeBatch(baseFirst ? base : op, i, batch) / batch
+    const b = timeBatch(baseFirst ? op : base, i, batch) / batch
+    i += batch
+    out.push(baseFirst ? [a, b] : [b, a])
+  }
+  return out
+}
+
+function timeBatch(op: Op, from: number, count: number): number {
+  const start = process.hrtime.bigint()
+  for (let j = 0; j < count; j++) op(from + j)
+  return Number(process.hrtime.bigint() - start)
+}
+
+function nsPerCall(op: Op, ms: number): number {
+  const start = process.hrtime.bigint()
+  let n = 0
+  let elapsed = 0
+  do {
+    op(n++)
+    elapsed = Number(process.hrtime.bigint() - start)
+  } while (elapsed < ms * 1e6)
+  return elapsed / n
+}
+
 /** The median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -10,7 +10,7 @@ import { createStaticAuthenticator, type AuthRequest } from '@jwtgate/core'
 import { createVerifier } from 'fast-jwt'
 import { importSPKI, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
-import { median, throughputAsync, throughputSync, type Op } from './measure.js'
+import { median, pairedRatio, throughputAsync, throughputSync, type Op } from './measure.js'
 import { ALGS, AUD, ISS, makeKey, mintMany, tampered, type Alg, type BenchKey } from './tokens.js'
 
 /** Contender names, in table order. */
@@ -39,6 +39,13 @@ export interface MicroResult {
   ratioToRaw: number | null
   /** This row is the floor of its algorithm. */
   floor?: boolean
+  /**
+   * jwtgate and fast-jwt (uncached): speed against the floor measured in alternating pairs of
+   * short batches (`pairedRatio`), what the "× floor" targets use.
+   */
+  pairedToFloor?: number
+  /** jwtgate (uncached): speed against fast-jwt, measured in pairs the same way. */
+  pairedToFastJwt?: number
   /** Why a contender was skipped. */
   note?: string
 }
@@ -289,6 +296,25 @@ export async function runMicro(settings: MicroSettings): Promise<MicroResult[]> 
       if (s !== undefined && median(s) > median(samples.get(floorName) ?? [0])) floorName = name
     }
     const rawOps = median(samples.get(floorName) ?? [Number.NaN])
+    // The targets' ratios, measured in pairs (see pairedRatio): jwtgate and fast-jwt against the
+    // floor, and jwtgate against fast-jwt.
+    const byName = (c: Contender): Runner | undefined => usable.find((r) => r.contender === c)
+    const floorRunner = byName(floorName)
+    const paired = new Map<Contender, { floor?: number; fast?: number }>()
+    const pairMs = settings.ms * 2
+    const jwtgate = byName('jwtgate')
+    const fastJwt = byName('fast-jwt')
+    for (const r of [jwtgate, fastJwt]) {
+      if (r === undefined || floorRunner === undefined) continue
+      collectGarbage()
+      paired.set(r.contender, { floor: pairedRatio(floorRunner.op, r.op, pairMs) })
+    }
+    if (jwtgate !== undefined && fastJwt !== undefined) {
+      collectGarbage()
+      const entry = paired.get('jwtgate') ?? {}
+      entry.fast = pairedRatio(fastJwt.op, jwtgate.op, pairMs)
+      paired.set('jwtgate', entry)
+    }
     for (const contender of CONTENDERS) {
       const s = samples.get(contender)
       if (s === undefined && !skipped.has(contender) && contender.startsWith('raw node:crypto ('))
@@ -304,12 +330,15 @@ export async function runMicro(settings: MicroSettings): Promise<MicroResult[]> 
       const note = skipped.get(contender)
       if (note !== undefined) row.note = note
       if (contender === floorName) row.floor = true
+      const pair = paired.get(contender)
+      if (pair?.floor !== undefined) row.pairedToFloor = pair.floor
+      if (pair?.fast !== undefined) row.pairedToFastJwt = pair.fast
       results.push(row)
       settings.log(
         `  ${alg.padEnd(6)} ${contender.padEnd(21)} ${
           ops === null
             ? `n/a (${note ?? ''})`
-            : `${Math.round(ops).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / ops).toFixed(2).padStart(7)} µs  ${(ops / rawOps).toFixed(2)}× floor${contender === floorName ? ' (floor)' : ''}`
+            : `${Math.round(ops).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / ops).toFixed(2).padStart(7)} µs  ${(ops / rawOps).toFixed(2)}× floor${contender === floorName ? ' (floor)' : ''}${pair?.floor === undefined ? '' : `  paired: ${pair.floor.toFixed(3)}× floor`}${pair?.fast === undefined ? '' : `, ${pair.fast.toFixed(3)}× fast-jwt`}`
         }`,
       )
     }

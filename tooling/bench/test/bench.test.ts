@@ -74,6 +74,15 @@ describe('pnpm bench (quick mode)', () => {
         expect(row?.opsPerSec, `${alg} ${contender}`).toBeGreaterThan(0)
       }
     }
+    // The targets' ratios were measured in pairs for jwtgate and fast-jwt on every algorithm.
+    for (const alg of ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA']) {
+      const jwtgate = r.micro.find((m) => m.alg === alg && m.contender === 'jwtgate')
+      const fastJwt = r.micro.find((m) => m.alg === alg && m.contender === 'fast-jwt')
+      expect(jwtgate?.pairedToFloor, `${alg} jwtgate`).toBeGreaterThan(0)
+      expect(jwtgate?.pairedToFastJwt, `${alg} jwtgate`).toBeGreaterThan(0)
+      expect(fastJwt?.pairedToFloor, `${alg} fast-jwt`).toBeGreaterThan(0)
+    }
+    expect(md).toContain('| × floor, paired |')
     // Every HTTP configuration answered 2xx only (a 401 would mean a broken set-up, not speed).
     expect(r.http.length).toBeGreaterThanOrEqual(14)
     for (const row of r.http)

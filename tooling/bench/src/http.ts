@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { MockJwksServer } from '@jwtgate/testing'
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http-modes.js'
+import { median } from './measure.js'
 import { AUD, ISS } from './tokens.js'
 
 /** What each mode is called in the report. */
@@ -62,10 +63,21 @@ export interface HttpResult {
   ratioToNoAuth: number
   /** p99Ms / the same framework's no-auth p99Ms (autocannon resolves latency to 1 ms). */
   p99RatioToNoAuth: number
+  /**
+   * jwtgate with the cache only: its req/s over the empty hook's, measured in pairs (short loads
+   * of the two alternate, the first of a pair alternating too; the median of the pairs' ratios).
+   */
+  pairedToHook?: number
 }
+
+/** Short alternating loads of the empty hook and jwtgate (cache on) per framework, for the target. */
+const HTTP_PAIRS = 8
+const HTTP_PAIR_S = 0.6
 
 /** Settings of the HTTP benchmark. */
 export interface HttpSettings {
+  /** Pairs of short loads for the target's ratio (default 8). */
+  pairs?: number
   durationS: number
   warmupS: number
   connections: number
@@ -195,6 +207,25 @@ export async function runHttp(settings: HttpSettings): Promise<HttpResult[]> {
               prev.errors += row.errors
             }
           }
+        }
+        // The target's ratio, in pairs: a disturbance lasting longer than a pair slows both.
+        const hook = servers.find((server) => server.mode === 'hook')
+        const jwtgate = servers.find((server) => server.mode === 'jwtgate-cache')
+        const row = best.get(`${framework}/jwtgate-cache`)
+        if (hook !== undefined && jwtgate !== undefined && row !== undefined) {
+          const ratios: number[] = []
+          for (let p = 0; p < (settings.pairs ?? HTTP_PAIRS); p++) {
+            const first = p % 2 === 0 ? hook : jwtgate
+            const second = first === hook ? jwtgate : hook
+            const a = await load(first.url, token, HTTP_PAIR_S, settings.connections)
+            const b = await load(second.url, token, HTTP_PAIR_S, settings.connections)
+            const [h, j] = first === hook ? [a, b] : [b, a]
+            ratios.push(j.requests.average / h.requests.average)
+          }
+          row.pairedToHook = median(ratios)
+          settings.log(
+            `  paired ${framework.padEnd(8)} jwtgate (cache) / empty hook: ${row.pairedToHook.toFixed(3)} (median of ${String(ratios.length)} pairs)`,
+          )
         }
       } finally {
         await Promise.all(servers.map((server) => server.stop()))

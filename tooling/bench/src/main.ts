@@ -99,7 +99,7 @@ async function measure(): Promise<BenchResults> {
     log('\nHTTP (autocannon)')
     http = await runHttp(
       quick
-        ? { durationS: 1, warmupS: 0.5, connections: 32, rounds: 1, log }
+        ? { durationS: 1, warmupS: 0.5, connections: 32, rounds: 1, pairs: 2, log }
         : { durationS: 1, warmupS: 1, connections: 32, rounds: 6, log },
     )
   }

@@ -83,6 +83,11 @@ describe('pnpm bench (quick mode)', () => {
       expect(fastJwt?.pairedToFloor, `${alg} fast-jwt`).toBeGreaterThan(0)
     }
     expect(md).toContain('| × floor, paired |')
+    // Every framework with an empty hook has the paired ratio the HTTP target uses.
+    for (const framework of ['fastify', 'express', 'koa', 'hono', 'nestjs']) {
+      const row = r.http.find((h) => h.framework === framework && h.mode === 'jwtgate-cache')
+      expect(row?.pairedToHook, framework).toBeGreaterThan(0)
+    }
     // Every HTTP configuration answered 2xx only (a 401 would mean a broken set-up, not speed).
     expect(r.http.length).toBeGreaterThanOrEqual(14)
     for (const row of r.http)

@@ -178,12 +178,14 @@ describe('ECDSA end to end: the edge cases of R‖S verify', () => {
 })
 
 describe('both encodings, on every runtime: the same verdicts', () => {
-  it('DER on Node 24, R‖S elsewhere, decided once', () => {
-    expect(ecdsaEncodingFor('24.21.0')).toBe('der')
-    for (const v of ['20.20.2', '22.23.3', '26.10.0', '25.0.0']) {
-      expect(ecdsaEncodingFor(v)).toBe('ieee-p1363')
+  it('DER on every supported Node, decided once', () => {
+    for (const v of ['20.19.0', '20.20.2', '22.23.3', '24.21.0', '25.0.0', '26.10.0']) {
+      expect(ecdsaEncodingFor(v)).toBe('der')
     }
-    expect(ECDSA_ENCODING).toBe(ecdsaEncodingFor(process.versions.node))
+    // An unsupported (older) or unparsable version keeps node:crypto's R‖S input.
+    expect(ecdsaEncodingFor('18.20.4')).toBe('ieee-p1363')
+    expect(ecdsaEncodingFor('x')).toBe('ieee-p1363')
+    expect(ECDSA_ENCODING).toBe('der')
   })
 
   for (const { bits, hash, key } of CURVES) {

@@ -245,10 +245,7 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
           seen.header = hit.header
           seen.claims = hit.claims
         }
-        const now = clock() / 1000
-        checkTimeClaims(hit.claims, policy, now)
-        if (maxAge !== undefined) checkTokenAge(hit.claims, maxAge, policy.skew, now)
-        return isRevoked === undefined ? hit : revoke(hit, undefined)
+        return checkCached(hit)
       }
     }
     rec?.at('parse')
@@ -256,7 +253,26 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     if (seen !== undefined) seen.header = parsed.header
     if (rec !== undefined) rec.payloadBytes = parsed.payloadBytes
     rec?.pass('three canonical base64url parts; the header is a JSON object with an alg')
-    const result = verifyParsed(token, parsed, undefined, seen, rec)
+    return verifyThenRevoke(token, parsed, undefined, seen, rec)
+  }
+
+  // What a cached principal goes through on every request: time claims, token age, revocation.
+  function checkCached(principal: Principal): Principal | Promise<Principal> {
+    const now = clock() / 1000
+    checkTimeClaims(principal.claims, policy, now)
+    if (maxAge !== undefined) checkTokenAge(principal.claims, maxAge, policy.skew, now)
+    return isRevoked === undefined ? principal : revoke(principal, undefined)
+  }
+
+  // The checks of an uncached token, then isRevoked (the pipeline's verifyParsed).
+  function verifyThenRevoke(
+    token: string,
+    parsed: ParsedToken,
+    decoded: Record<string, unknown> | undefined,
+    seen: Seen | undefined,
+    rec: StepRecorder | undefined,
+  ): Principal | Promise<Principal> {
+    const result = verifyParsed(token, parsed, decoded, seen, rec)
     if (isRevoked === undefined) {
       rec?.skip('revocation', 'not checked: isRevoked is not set')
       return result
@@ -520,22 +536,8 @@ export function createPipeline(options: ResolvedOptions, resolver: KeyResolver):
     authenticator,
     resolver,
     skew: policy.skew,
-    verifyParsed: (token, parsed, claims, seen, rec) => {
-      const result = verifyParsed(token, parsed, claims, seen, rec)
-      if (isRevoked === undefined) {
-        rec?.skip('revocation', 'not checked: isRevoked is not set')
-        return result
-      }
-      return isPromiseLike(result)
-        ? Promise.resolve(result).then((principal) => revoke(principal, rec))
-        : revoke(result, rec)
-    },
-    checkCached: (principal) => {
-      const now = clock() / 1000
-      checkTimeClaims(principal.claims, policy, now)
-      if (maxAge !== undefined) checkTokenAge(principal.claims, maxAge, policy.skew, now)
-      return isRevoked === undefined ? principal : revoke(principal, undefined)
-    },
+    verifyParsed: verifyThenRevoke,
+    checkCached,
   }
 }
 
